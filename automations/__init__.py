@@ -1,0 +1,1 @@
+"""Flows, triggers, actions and the event outbox (SPEC AUT)."""

@@ -1,0 +1,1 @@
+"""Contacts, groups, suppressions, the upsert engine, importers and exporters (SPEC CON, UNS, IMP)."""

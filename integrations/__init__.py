@@ -1,0 +1,1 @@
+"""The connector interface, registry, connections and sync runs (SPEC INT)."""

@@ -1,0 +1,1 @@
+"""The Salesforce connector and its emulator (SPEC SF)."""

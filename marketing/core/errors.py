@@ -1,0 +1,70 @@
+"""One error vocabulary for services, screens and the API.
+
+Services raise `ApplicationError` subclasses carrying a user-facing message; the
+API answers every error as `{"error": {"code", "message", "details"}}`.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_default_handler
+
+
+class ApplicationError(Exception):
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None):
+        super().__init__(message)
+        self.message = str(message)
+        if code:
+            self.code = code
+        self.details = details if details is not None else {}
+
+
+class NotFound(ApplicationError):
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(ApplicationError):
+    code = "permission_denied"
+    status = 403
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "details": details if details is not None else {}}}
+
+
+def _drf_code(exc: drf_exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF exception handler that speaks the house error shape."""
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+    response = drf_default_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        body = error_body("invalid", _("Some values are not valid."), exc.detail)
+    else:
+        detail = exc.detail if isinstance(exc, drf_exceptions.APIException) else str(exc)
+        code = _drf_code(exc) if isinstance(exc, drf_exceptions.APIException) else "error"
+        body = error_body(code, detail)
+    response.data = body
+    return response
+
+
+def json_error_response(code: str, message: str, status: int, details: Any = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, details), status=status, json_dumps_params={"ensure_ascii": False})

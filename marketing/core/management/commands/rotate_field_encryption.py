@@ -1,0 +1,22 @@
+import json
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+from marketing.core.fields import EncryptedTextField
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt every encrypted field under the first key of FIELD_ENCRYPTION_KEYS."
+
+    def handle(self, *args, **options):
+        counts = {}
+        for model in apps.get_models():
+            names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+            if not names:
+                continue
+            # Reading decrypts with any listed key; writing encrypts with the first one.
+            rows = list(model._base_manager.only("pk", *names).iterator(chunk_size=1000))
+            model._base_manager.bulk_update(rows, names, batch_size=1000)
+            counts[model._meta.label] = len(rows)
+        self.stdout.write(json.dumps(counts))

@@ -1,0 +1,92 @@
+"""Contact-point normalization (SPEC CON-2).
+
+Phones become E.164 using the account's default region; emails are trimmed,
+lower-cased and validated. Invalid values raise `InvalidContactPoint` with a
+reason a person can act on; nothing is stored silently.
+"""
+
+import re
+
+import phonenumbers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from email_validator import EmailNotValidError, validate_email
+
+from .errors import ApplicationError
+
+
+class InvalidContactPoint(ApplicationError):
+    code = "invalid_contact_point"
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-().\u200e\u200f\u202a-\u202e/]")
+_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: gettext_lazy("The phone number is too short."),
+    phonenumbers.ValidationResult.TOO_LONG: gettext_lazy("The phone number is too long."),
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: gettext_lazy("The phone number has an unknown country code."),
+    phonenumbers.ValidationResult.INVALID_LENGTH: gettext_lazy("The phone number has the wrong number of digits."),
+}
+
+
+def _parse(candidate: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _fits_numbering_plan(number: phonenumbers.PhoneNumber) -> bool:
+    """Valid, or at least shaped like a number of its country's plan.
+
+    libphonenumber's "valid" also requires the block to be allocated today, and
+    its metadata lags the operators (050-1234567 is "invalid" there). A
+    marketing list keeps such numbers, so a number that has a possible length
+    and matches the country's general pattern is accepted too.
+    """
+    if phonenumbers.is_valid_number(number):
+        return True
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return False
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.general_desc.national_number_pattern is None:
+        return False
+    national = phonenumbers.national_significant_number(number)
+    return re.fullmatch(metadata.general_desc.national_number_pattern, national) is not None
+
+
+def phone_normalize(raw: str | None, *, region: str) -> str:
+    """Return the E.164 form of `raw`, read in `region` unless it carries a country code."""
+    value = _PHONE_SEPARATORS.sub("", str(raw or "")).strip()
+    if not value:
+        raise InvalidContactPoint(_("The phone number is empty."))
+    if not re.fullmatch(r"\+?\d+", value):
+        raise InvalidContactPoint(_("“%(value)s” is not a phone number.") % {"value": raw})
+    number = _parse(value, region)
+    if (number is None or not _fits_numbering_plan(number)) and not value.startswith("+"):
+        # Spreadsheets often drop the leading "+" of an international number (972501234567).
+        international = _parse("+" + value, region)
+        if international is not None and _fits_numbering_plan(international):
+            number = international
+    if number is None:
+        raise InvalidContactPoint(_("“%(value)s” is not a phone number.") % {"value": raw})
+    if not _fits_numbering_plan(number):
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        message = _REASONS.get(reason) or _("The phone number does not exist in its country's numbering plan.")
+        raise InvalidContactPoint(str(message), details={"value": str(raw)})
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def email_normalize(raw: str | None) -> str:
+    """Return the trimmed, lower-cased, validated address."""
+    value = str(raw or "").strip()
+    if not value:
+        raise InvalidContactPoint(_("The email address is empty."))
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidContactPoint(
+            _("“%(value)s” is not a valid email address: %(reason)s") % {"value": value, "reason": exc},
+            details={"value": value},
+        ) from exc
+    return result.normalized.lower()

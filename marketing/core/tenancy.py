@@ -1,0 +1,19 @@
+"""Tenant-scoped read helpers: the only way code fetches rows for a request."""
+
+from django.db import models
+
+from .errors import NotFound
+
+
+def tenant_queryset(model_or_qs, *, account) -> models.QuerySet:
+    qs = model_or_qs.objects.all() if isinstance(model_or_qs, type) else model_or_qs
+    return qs.filter(account=account)
+
+
+def tenant_get(model_or_qs, *, account, message: str | None = None, **lookups):
+    """Fetch one row of `account`; anything else (missing or another account's) is NotFound."""
+    obj = tenant_queryset(model_or_qs, account=account).filter(**lookups).first()
+    if obj is None:
+        model = model_or_qs if isinstance(model_or_qs, type) else model_or_qs.model
+        raise NotFound(message or f"{model._meta.verbose_name.capitalize()} not found.")
+    return obj

@@ -1,0 +1,1 @@
+"""Coupon lists and allocation (SPEC CPN)."""

@@ -1,0 +1,1 @@
+"""Landing pages and forms (SPEC LND)."""

@@ -1,0 +1,1 @@
+"""Messages, recipients and the send pipeline (SPEC MSG)."""

@@ -1,0 +1,1 @@
+"""API tokens and the OTP step-up gate (SPEC TOK)."""
