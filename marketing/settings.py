@@ -18,7 +18,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-for _sub in ("staticfiles", "media", "cache"):
+for _sub in ("staticfiles", "media", "cache", "celery/queue", "celery/processed"):
     (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 # `manage.py check --deploy` refuses this key (marketing.core.checks).
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_celery_beat",
+    "django_celery_results",
     "marketing.core",
     "marketing.accounts",
 ]
@@ -126,6 +127,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["marketing.formats"]
 
 # --- Static files: our own under static/, third-party ones installed from npm ---
 STATIC_URL = "/static/"
@@ -166,7 +169,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Successful results are not kept; failures are, and show in the admin (SPEC BG-2).
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_STORE_ERRORS_EVEN_IF_IGNORED = True
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULT_EXPIRES = 30 * 24 * 3600
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

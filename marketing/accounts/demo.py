@@ -38,7 +38,7 @@ def demo_seed(*, password: str | None = None) -> tuple[Account, str]:
     if account is None:
         account = account_create(name="Demo Ltd", slug=DEMO_SLUG, owner=owner, sms_credits=1000)
         # A second business of the same owner shows the account switcher.
-        account_create(name="Demo Branch", slug="demo-branch", owner=owner, language="en", sms_credits=100)
+        account_create(name="Demo Ltd — North branch", slug="demo-north", owner=owner, language="en", sms_credits=100)
         sales = Department.objects.create(account=account, name="Sales")
         Department.objects.create(account=account, name="Support")
         others = secrets.token_urlsafe(12)

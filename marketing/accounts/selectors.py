@@ -18,7 +18,8 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
 def membership_current(*, user: User, account_id: int | None) -> Membership | None:
     memberships = list(memberships_for_user(user=user))
     chosen = next((m for m in memberships if m.account_id == account_id), None)
-    return chosen or (memberships[0] if memberships else None)
+    # Without a choice in the session, the oldest account is the user's home.
+    return chosen or min(memberships, key=lambda m: m.account_id, default=None)
 
 
 def memberships_visible(*, account: Account, actor: Membership) -> QuerySet[Membership]:

@@ -36,6 +36,10 @@ class PermissionDenied(ApplicationError):
     status = 403
 
 
+class TransientError(Exception):
+    """A failure worth retrying later (a timeout, a 5xx, a locked row); tasks retry it with backoff."""
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details if details is not None else {}}}
 

@@ -3,6 +3,17 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from . import services
+from .errors import TransientError
+
+# Every task that talks to the outside world uses these: transient errors retry with
+# exponential backoff and jitter, then the failure is kept for the admin (SPEC BG-2).
+RETRY_POLICY = {
+    "autoretry_for": (TransientError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 HEARTBEAT_CACHE_KEY = "health:worker-heartbeat"
 

@@ -1,0 +1,74 @@
+# Set-up and run targets. `make run` starts the product on the embedded defaults;
+# `make test` sets up and runs the whole suite; `make bench` prints one JSON object per benchmark.
+
+SHELL  := /bin/bash
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+ASSETS := static/vendor
+APT_UPDATED := /tmp/.marketing-apt-updated
+
+.PHONY: run test bench setup venv assets messages system-deps browser-deps lint migrate-check clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+assets: $(ASSETS)/node_modules/.installed
+$(ASSETS)/node_modules/.installed: $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	@command -v npm >/dev/null || $(MAKE) apt-install PKGS="nodejs npm"
+	cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian packages: gettext (msgfmt) always; chromium for the browser tests.
+system-deps:
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory apt-install PKGS=gettext
+
+browser-deps:
+	@test -x /usr/bin/chromium || $(MAKE) --no-print-directory apt-install PKGS="chromium fonts-dejavu-core"
+
+apt-install:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	test -f $(APT_UPDATED) || { $$SUDO apt-get update -qq && touch $(APT_UPDATED); }; \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PKGS) >/dev/null
+
+messages: venv system-deps
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=static -v0
+
+setup: venv assets messages
+
+lint: venv
+	$(BIN)/ruff check .
+
+migrate-check: venv
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py setup_periodic_tasks
+	@$(BIN)/python manage.py seed_demo > var/demo-login.txt
+	@echo "--------------------------------------------------------------------"
+	@echo " Marketing platform: http://$(HOST):$(PORT)/"
+	@echo " $$(cat var/demo-login.txt)"
+	@echo " Stop with Ctrl-C."
+	@echo "--------------------------------------------------------------------"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A marketing worker --beat --loglevel=INFO --concurrency=2 & \
+	$(BIN)/gunicorn marketing.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - & \
+	wait -n
+
+test: setup browser-deps lint migrate-check
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m tests.benchmarks
+
+clean:
+	rm -rf $(VENV) var $(ASSETS)/node_modules
