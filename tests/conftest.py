@@ -1,6 +1,9 @@
+import os
+
 import pytest
 from django.test import Client
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from marketing.accounts.models import Account, Membership
 from marketing.accounts.roles import Role
@@ -69,3 +72,9 @@ def client_for():
 @pytest.fixture
 def owner_client(account, client_for) -> Client:
     return client_for(account.owner)
+
+
+# CI explores the same examples every run; locally hypothesis keeps searching.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")

@@ -40,8 +40,9 @@ def _fits_numbering_plan(number: phonenumbers.PhoneNumber) -> bool:
 
     libphonenumber's "valid" also requires the block to be allocated today, and
     its metadata lags the operators (050-1234567 is "invalid" there). A
-    marketing list keeps such numbers, so a number that has a possible length
-    and matches the country's general pattern is accepted too.
+    marketing list keeps such numbers, so a number with the length of the
+    country's mobile or fixed-line numbers that matches its general pattern is
+    accepted too.
     """
     if phonenumbers.is_valid_number(number):
         return True
@@ -52,6 +53,9 @@ def _fits_numbering_plan(number: phonenumbers.PhoneNumber) -> bool:
     if metadata is None or metadata.general_desc.national_number_pattern is None:
         return False
     national = phonenumbers.national_significant_number(number)
+    lengths = {*metadata.mobile.possible_length, *metadata.fixed_line.possible_length}
+    if len(national) not in lengths:
+        return False
     return re.fullmatch(metadata.general_desc.national_number_pattern, national) is not None
 
 
@@ -60,13 +64,14 @@ def phone_normalize(raw: str | None, *, region: str) -> str:
     value = _PHONE_SEPARATORS.sub("", str(raw or "")).strip()
     if not value:
         raise InvalidContactPoint(_("The phone number is empty."))
-    if not re.fullmatch(r"\+?\d+", value):
+    if not re.fullmatch(r"\+?[0-9]+", value, flags=re.ASCII):
         raise InvalidContactPoint(_("“%(value)s” is not a phone number.") % {"value": raw})
     number = _parse(value, region)
     if (number is None or not _fits_numbering_plan(number)) and not value.startswith("+"):
         # Spreadsheets often drop the leading "+" of an international number (972501234567).
+        # A guess like that must be a fully valid number, not just a plausible shape.
         international = _parse("+" + value, region)
-        if international is not None and _fits_numbering_plan(international):
+        if international is not None and phonenumbers.is_valid_number(international):
             number = international
     if number is None:
         raise InvalidContactPoint(_("“%(value)s” is not a phone number.") % {"value": raw})
