@@ -47,10 +47,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_otp",
+    "django_otp.plugins.otp_email",
     "django_celery_beat",
     "django_celery_results",
     "marketing.core",
     "marketing.accounts",
+    "marketing.tokens",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "marketing.core.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,6 +160,30 @@ def _embedded_field_key(secret: str) -> str:
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_embedded_field_key(SECRET_KEY)])
 ENVIRONMENT_KEYS_SET = frozenset(k for k in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL") if k in env.ENVIRON)
 
+
+# --- API tokens and the OTP step-up (SPEC TOK) ----------------------------------
+def _derived_secret(purpose: str, secret: str) -> str:
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).hexdigest()
+
+
+# Server-side key mixed into every token digest: a stolen table alone cannot be brute-forced.
+API_TOKEN_PEPPER = env.str("API_TOKEN_PEPPER", default=_derived_secret("api-token-pepper", SECRET_KEY))
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); otherwise REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+API_RATE_PER_TOKEN = env.str("API_RATE_PER_TOKEN", default="600/minute")
+TOKEN_LAST_USED_WRITE_SECONDS = 15 * 60
+STEP_UP_MAX_AGE_SECONDS = env.int("STEP_UP_MAX_AGE_SECONDS", default=600)
+OTP_MAX_FAILED_ATTEMPTS = 5
+OTP_EMAIL_SUBJECT = _("Your verification code")
+OTP_EMAIL_BODY_TEMPLATE_PATH = "tokens/otp_email.txt"
+OTP_EMAIL_TOKEN_VALIDITY = 300
+OTP_EMAIL_COOLDOWN_DURATION = 30
+OTP_EMAIL_THROTTLE_FACTOR = 2
+OTP_SMS_TOKEN_VALIDITY = 300
+OTP_SMS_COOLDOWN_DURATION = 30
+OTP_SMS_THROTTLE_FACTOR = 2
+OTP_SMS_SENDER = env.str("OTP_SMS_SENDER", default="Verify")
+
 # --- Celery -------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -191,7 +218,13 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="marketing.core.sms.ConsoleSmsBacke
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketing.core.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["marketing.tokens.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["marketing.core.permissions.HasAccount"],
+    "DEFAULT_THROTTLE_CLASSES": ["marketing.tokens.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_RATE_PER_TOKEN},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "marketing.core.pagination.Pagination",
     "EXCEPTION_HANDLER": "marketing.core.errors.api_exception_handler",
@@ -203,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "DESCRIPTION": "Authenticate with `Authorization: Bearer <token>`; tokens are created on the API tokens screen. "
+    'Every error answers `{"error": {"code", "message", "details"}}`.',
 }
 
 # --- Logging ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from marketing.accounts.models import Account, Membership
 from marketing.accounts.roles import Role
 from marketing.celery import app as celery_app
+from marketing.core import sms
 
 from .factories import AccountFactory, DepartmentFactory, MembershipFactory
 
@@ -20,6 +21,8 @@ def _test_settings(settings, tmp_path):
     """Each test gets an empty cache of its own (the embedded default is a shared file cache),
     and a fast password hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SMS_BACKEND = "marketing.core.sms.MemorySmsBackend"
+    sms.outbox.clear()
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}
     }

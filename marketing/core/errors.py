@@ -11,18 +11,19 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_default_handler
 
 
 class ApplicationError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None):
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None, status: int | None = None):
         super().__init__(message)
         self.message = str(message)
         if code:
             self.code = code
+        if status:
+            self.status = status
         self.details = details if details is not None else {}
 
 
@@ -51,6 +52,8 @@ def _drf_code(exc: drf_exceptions.APIException) -> str:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF exception handler that speaks the house error shape."""
+    from rest_framework.views import exception_handler as drf_default_handler  # DRF's views import our settings
+
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
     if isinstance(exc, Http404):

@@ -1,0 +1,214 @@
+"""API tokens: issue, edit, pause, resume, delete, authenticate (SPEC TOK-1…3, TOK-5)."""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marketing.accounts.models import Account, User
+from marketing.core.errors import ApplicationError, PermissionDenied
+from marketing.core.services import audit_record
+
+from .ips import allowed_ips_clean, ip_allowed
+from .models import TOKEN_PREFIX, ApiToken
+
+_TOKEN_RE = re.compile(rf"^{TOKEN_PREFIX}_([a-z0-9]{{12}})_([A-Za-z0-9_-]{{32,}})$")
+CUSTOM_MIN_LENGTH = 24
+CUSTOM_WARNING = gettext_lazy(
+    "A custom value is only as strong as you make it: use at least 24 random characters, and never reuse a password."
+)
+
+
+class TokenRefused(ApplicationError):
+    """The API answers these as 401 (who are you?) or 403 (not allowed from here / not now)."""
+
+    status = 401
+
+
+def _digest(raw: str) -> str:
+    return hmac.new(settings.API_TOKEN_PEPPER.encode(), raw.encode(), hashlib.sha256).hexdigest()
+
+
+def _new_public_id() -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str  # shown once, never stored
+
+
+def _clean_fields(*, name: str, note: str, allowed_ips: list[str], expires_at: datetime | None) -> dict:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("Give the token a name, e.g. “Website form” or “Zapier”."))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError(_("The expiry must be in the future."))
+    return {
+        "name": name,
+        "note": (note or "").strip(),
+        "allowed_ips": allowed_ips_clean(allowed_ips),
+        "expires_at": expires_at,
+    }
+
+
+@transaction.atomic
+def token_create(
+    *,
+    account: Account,
+    actor: User | None,
+    name: str,
+    note: str = "",
+    allowed_ips: list[str] | None = None,
+    expires_at: datetime | None = None,
+    custom_value: str | None = None,
+    is_default: bool = False,
+) -> IssuedToken:
+    """Issue a token. The plaintext is returned once; only an HMAC-SHA256 digest is kept."""
+    fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips or [], expires_at=expires_at)
+    public_id = _new_public_id()
+    if custom_value:
+        plaintext = custom_value.strip()
+        if len(plaintext) < CUSTOM_MIN_LENGTH or re.search(r"\s", plaintext):
+            raise ApplicationError(
+                _("A custom value needs at least %(count)d characters and no spaces.") % {"count": CUSTOM_MIN_LENGTH}
+            )
+    else:
+        plaintext = f"{TOKEN_PREFIX}_{public_id}_{secrets.token_urlsafe(24)}"
+    digest = _digest(plaintext)
+    if ApiToken.objects.filter(digest=digest).exists():
+        raise ApplicationError(_("That value is already in use; choose another."))
+    token = ApiToken.objects.create(
+        account=account,
+        public_id=public_id,
+        digest=digest,
+        fragment=plaintext[-4:],
+        is_custom=bool(custom_value),
+        is_default=is_default,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        **fields,
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="token.create",
+        target=token,
+        data={"name": token.name, "custom": token.is_custom, "allowed_ips": token.allowed_ips},
+    )
+    return IssuedToken(token=token, plaintext=plaintext)
+
+
+def token_ensure_default(*, account: Account, actor: User | None) -> IssuedToken | None:
+    """Every account has a default token (TOK-1); created the first time the tokens screen opens,
+    so that its value can be shown once to the person who opened it."""
+    if ApiToken.objects.filter(account=account, is_default=True).exists():
+        return None
+    return token_create(account=account, actor=actor, name=_("Default token"), is_default=True)
+
+
+def _own(account: Account, token: ApiToken) -> None:
+    if token.account_id != account.id:
+        raise PermissionDenied(_("Token not found."))
+
+
+@transaction.atomic
+def token_update(
+    *,
+    account: Account,
+    actor: User,
+    token: ApiToken,
+    name: str,
+    note: str,
+    allowed_ips: list[str],
+    expires_at: datetime | None,
+) -> ApiToken:
+    _own(account, token)
+    fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips, expires_at=expires_at)
+    before = {k: getattr(token, k) for k in fields}
+    for key, value in fields.items():
+        setattr(token, key, value)
+    token.save(update_fields=list(fields))
+    before["expires_at"] = before["expires_at"].isoformat() if before["expires_at"] else None
+    audit_record(account=account, actor=actor, action="token.update", target=token, data={"before": before})
+    return token
+
+
+@transaction.atomic
+def token_set_active(*, account: Account, actor: User, token: ApiToken, active: bool) -> ApiToken:
+    _own(account, token)
+    token.is_active = active
+    token.save(update_fields=["is_active"])
+    audit_record(account=account, actor=actor, action="token.resume" if active else "token.pause", target=token)
+    return token
+
+
+@transaction.atomic
+def token_delete(*, account: Account, actor: User, token: ApiToken) -> None:
+    _own(account, token)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="token.delete",
+        target=token,
+        data={"name": token.name, "masked": token.masked},
+    )
+    token.delete()
+
+
+def _lookup(raw: str) -> ApiToken | None:
+    digest = _digest(raw)
+    match = _TOKEN_RE.match(raw)
+    if match:
+        token = ApiToken.objects.select_related("account").filter(public_id=match.group(1), is_custom=False).first()
+    else:
+        token = ApiToken.objects.select_related("account").filter(digest=digest, is_custom=True).first()
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    return token
+
+
+def token_authenticate(*, raw: str, ip: str) -> ApiToken:
+    """The token behind `raw`, usable now from `ip`; otherwise TokenRefused with a reason a developer can fix."""
+    raw = (raw or "").strip()
+    token = _lookup(raw) if raw else None
+    if token is None:
+        raise TokenRefused(_("The API token is not valid. Check it on the API tokens screen."), code="invalid_token")
+    if not token.account.is_active:
+        raise TokenRefused(_("This account is not active."), code="account_inactive", status=403)
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        raise TokenRefused(
+            _("The API token expired on %(date)s. Create a new one or extend it.")
+            % {"date": timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")},
+            code="token_expired",
+        )
+    if not token.is_active:
+        raise TokenRefused(
+            _("The API token is paused. Resume it on the API tokens screen."), code="token_paused", status=403
+        )
+    if not ip_allowed(ip, token.allowed_ips):
+        raise TokenRefused(
+            _("Requests from %(ip)s are not allowed for this token. Add the address to its allowed IPs.") % {"ip": ip},
+            code="ip_not_allowed",
+            status=403,
+        )
+    token_touch(token=token)
+    return token
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Record last use with at most one database write per token per 15 minutes."""
+    if cache.add(f"token-used:{token.pk}", 1, timeout=settings.TOKEN_LAST_USED_WRITE_SECONDS):
+        now = timezone.now()
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
