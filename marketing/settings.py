@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "marketing.core",
     "marketing.accounts",
     "marketing.tokens",
+    "contacts",
+    "automations",
 ]
 
 MIDDLEWARE = [

@@ -2,19 +2,23 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from contacts import legacy_api
+from contacts.api import api_urlpatterns as contacts_api
 from marketing.accounts.api import api_urlpatterns as accounts_api
 from marketing.core import views as core_views
 
-api_v1 = [*accounts_api]
+api_v1 = [*accounts_api, *contacts_api]
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/", include(legacy_api.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("account/tokens/", include("marketing.tokens.urls")),
+    path("contacts/", include("contacts.urls")),
     path("", include("marketing.accounts.urls")),
 ]
 

@@ -22,6 +22,7 @@ def _test_settings(settings, tmp_path):
     and a fast password hasher."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SMS_BACKEND = "marketing.core.sms.MemorySmsBackend"
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     sms.outbox.clear()
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)}

@@ -32,5 +32,14 @@ def test_the_hebrew_catalog_covers_every_string_in_the_code(settings, tmp_path, 
 
 def test_placeholders_survive_translation():
     for entry in polib.pofile(str(PO)).translated_entries():
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
         for token in ("%(", "{"):
-            assert entry.msgid.count(token) == entry.msgstr.count(token), entry.msgid
+            for text in translations:
+                assert set(_tokens(entry.msgid, token)) == set(_tokens(text, token)), entry.msgid
+
+
+def _tokens(text: str, token: str) -> list[str]:
+    import re
+
+    pattern = r"%\((\w+)\)" if token == "%(" else r"\{(\w*)\}"
+    return re.findall(pattern, text)

@@ -13,6 +13,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from contacts import services as contact_services
+from contacts.models import CustomField
 from marketing.tokens.services import token_create
 from marketing.wsgi import application
 
@@ -35,6 +37,19 @@ def _keep_the_test_connection():
 def bearer(account, make_department):
     make_department(account, name="Sales")
     make_department(account, name="מכירות")
+    # Contacts, a group, a custom field and an unsubscribe, so that listings answer with real rows.
+    CustomField.objects.create(account=account, api_name="shoe_size", label="מידת נעליים", kind="number")
+    group = contact_services.group_create(account=account, actor=None, name="לקוחות")
+    contact_services.contacts_upsert(
+        account=account,
+        rows=[
+            {"first_name": "דנה", "phone": "050-1234567", "gender": "female", "birth_date": "1980-07-23"},
+            {"email": "avi@example.com", "custom:shoe_size": "42", "custom:Text1": "blue"},
+        ],
+        source="test",
+        groups=[group],
+    )
+    contact_services.suppressions_add(account=account, points=["0529999999"], reason="asked", source="test")
     return token_create(account=account, actor=account.owner, name="schemathesis").plaintext
 
 

@@ -1,0 +1,345 @@
+"""Forms of the contacts screens. They read and check input; writing is the services' job."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketing.accounts.forms import BootstrapMixin
+
+from .importers import parse_date, parse_gender
+from .models import Channel, CustomField, Gender, Group
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]
+CUSTOM_PREFIX = "cf_"
+
+# Standard fields the list can be filtered by (selectors.contact_list decides how).
+FILTER_FIELDS = (
+    ("first_name", _("First name")),
+    ("last_name", _("Last name")),
+    ("gender", _("Gender")),
+    ("birth_date", _("Birth date")),
+    ("additional_date", _("Additional date")),
+    ("registration_date", _("Registration date")),
+    ("external_ref", _("External reference")),
+)
+_DATE_KEYS = {"birth_date", "additional_date", "registration_date"}
+
+
+def _date_widget(**attrs) -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", **attrs}, format="%Y-%m-%d")
+
+
+def _date_field(label) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=_date_widget(), input_formats=DATE_INPUT_FORMATS)
+
+
+def _ltr(**attrs) -> forms.TextInput:
+    return forms.TextInput(attrs={"dir": "ltr", **attrs})
+
+
+def _checked(form: forms.Form) -> dict:
+    """The values of a filter form that passed their checks (all of them when the form is unbound)."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return form.cleaned_data
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class ContactFilterForm(BootstrapMixin, forms.Form):
+    """CON-7: search, group, created date range and one field = value filter, read from the query string."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    group = forms.ModelChoiceField(
+        label=_("Group"), queryset=Group.objects.none(), required=False, empty_label=_("All groups")
+    )
+    created_from = _date_field(_("Created from"))
+    created_to = _date_field(_("Created to"))
+    field = forms.ChoiceField(label=_("Field"), required=False)
+    value = forms.CharField(label=_("Value"), required=False, max_length=200)
+
+    def __init__(self, *args, account, custom_fields, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = Group.objects.filter(account=account).order_by("name")
+        self.custom_fields = {f.api_name: f for f in custom_fields}
+        custom = [(f"custom:{f.api_name}", f.label) for f in custom_fields]
+        choices = [("", _("Any field")), (_("Contact fields"), list(FILTER_FIELDS))]
+        if custom:
+            choices.append((_("Custom fields"), custom))
+        self.fields["field"].choices = choices
+        self.fields["q"].widget.attrs.update({"placeholder": _("Name, phone or email"), "type": "search"})
+
+    def clean(self):
+        data = super().clean()
+        key, value = data.get("field"), (data.get("value") or "").strip()
+        data["field_filters"] = {}
+        if not key or not value:
+            return data
+        try:
+            data["field_filters"] = {key: self._typed(key, value)}
+        except ValueError as exc:
+            self.add_error("value", str(exc))
+        return data
+
+    def _typed(self, key: str, value: str):
+        if key == "gender":
+            return parse_gender(value)
+        if key in _DATE_KEYS:
+            return parse_date(value)
+        if not key.startswith("custom:"):
+            return value
+        field = self.custom_fields.get(key[7:])
+        if field is None:
+            raise ValueError(_("Choose a field from the list."))
+        if field.kind == CustomField.Kind.NUMBER:
+            try:
+                return _number(Decimal(value.replace(",", "")))
+            except ArithmeticError:
+                raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+        if field.kind == CustomField.Kind.DATE:
+            return parse_date(value).isoformat()
+        return value
+
+    def selector_kwargs(self) -> dict:
+        """Keyword arguments for selectors.contact_list; a value that did not pass its check is left out."""
+        data = _checked(self)
+        group = data.get("group")
+        return {
+            "search": data.get("q") or "",
+            "group_id": group.pk if group else None,
+            "created_from": data.get("created_from"),
+            "created_to": data.get("created_to"),
+            "field_filters": data.get("field_filters") or {},
+        }
+
+
+class ContactForm(BootstrapMixin, forms.Form):
+    """CON-5: one contact, its custom fields by type, and its groups. Values are checked by contacts_upsert."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=40, required=False, widget=_ltr(inputmode="tel", autocomplete="off")
+    )
+    email = forms.CharField(
+        label=_("Email"), max_length=254, required=False, widget=_ltr(inputmode="email", autocomplete="off")
+    )
+    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", "—"), *Gender.choices])
+    birth_date = _date_field(_("Birth date"))
+    additional_date = _date_field(_("Additional date"))
+    registration_date = _date_field(_("Registration date"))
+    external_ref = forms.CharField(label=_("External reference"), max_length=100, required=False, widget=_ltr())
+    groups = forms.TypedMultipleChoiceField(
+        label=_("Groups"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    STANDARD = (
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "gender",
+        "birth_date",
+        "additional_date",
+        "registration_date",
+        "external_ref",
+    )
+
+    def __init__(self, *args, custom_fields, groups, contact=None, current_group_ids=(), **kwargs):
+        initial = kwargs.pop("initial", None) or {}
+        self.custom_fields = list(custom_fields)
+        self.current_group_ids = set(current_group_ids)
+        if contact is not None:
+            initial.update({key: getattr(contact, key) for key in self.STANDARD})
+            initial.update({CUSTOM_PREFIX + k: v for k, v in (contact.custom or {}).items()})
+            initial["groups"] = sorted(self.current_group_ids)
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["groups"].choices = [(g.pk, g.name) for g in groups]
+        for custom_field in self.custom_fields:
+            current = initial.get(CUSTOM_PREFIX + custom_field.api_name)
+            self.fields[CUSTOM_PREFIX + custom_field.api_name] = self._custom_field(custom_field, current)
+        for name, field in self.fields.items():
+            if name != "groups":
+                field.widget.attrs.setdefault("class", "form-control")
+
+    @staticmethod
+    def _custom_field(custom_field: CustomField, current) -> forms.Field:
+        label = custom_field.label
+        if custom_field.kind == CustomField.Kind.NUMBER:
+            return forms.DecimalField(
+                label=label, required=False, widget=forms.NumberInput(attrs={"step": "any", "dir": "ltr"})
+            )
+        if custom_field.kind == CustomField.Kind.DATE:
+            return _date_field(label)
+        if custom_field.kind == CustomField.Kind.CHOICE:
+            options = list(custom_field.choices)
+            if current not in (None, "") and str(current) not in options:
+                options.append(str(current))  # a value from before the choices changed stays selectable
+            return forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", "—"), *((c, c) for c in options)],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+        return forms.CharField(label=label, required=False, max_length=1000)
+
+    @property
+    def standard_fields(self):
+        return [self[name] for name in self.STANDARD]
+
+    @property
+    def custom_bound_fields(self):
+        return [self[CUSTOM_PREFIX + f.api_name] for f in self.custom_fields]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("phone") or "").strip() and not (data.get("email") or "").strip():
+            raise forms.ValidationError(_("A contact needs a mobile phone or an email."))
+        return data
+
+    def upsert_row(self, *, contact_id: int | None = None) -> dict:
+        """The one row contacts_upsert takes: every field as typed, group changes as ids to add and remove."""
+        data = self.cleaned_data
+        row: dict = {key: data.get(key) if data.get(key) is not None else "" for key in self.STANDARD}
+        if contact_id is not None:
+            row["id"] = contact_id
+        for custom_field in self.custom_fields:
+            value = data.get(CUSTOM_PREFIX + custom_field.api_name)
+            if isinstance(value, Decimal):
+                value = str(_number(value))
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            row[f"custom:{custom_field.api_name}"] = "" if value is None else value
+        wanted = set(data.get("groups") or ())
+        row["group_ids_add"] = sorted(wanted - self.current_group_ids)
+        row["group_ids_remove"] = sorted(self.current_group_ids - wanted)
+        return row
+
+
+class GroupForm(BootstrapMixin, forms.Form):
+    name = forms.CharField(label=_("Group name"), max_length=200)
+
+
+class GroupMergeForm(BootstrapMixin, forms.Form):
+    source = forms.ModelChoiceField(
+        label=_("Move the members of"),
+        queryset=Group.objects.none(),
+        help_text=_("This group is deleted after its members move."),
+    )
+    target = forms.ModelChoiceField(label=_("Into"), queryset=Group.objects.none())
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("source", "target"):
+            self.fields[name].queryset = Group.objects.filter(account=account).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") and data.get("source") == data.get("target"):
+            raise forms.ValidationError(_("Choose two different groups."))
+        return data
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CustomFieldForm(BootstrapMixin, forms.Form):
+    label = forms.CharField(label=_("Label"), max_length=200, help_text=_("The name people see, in any language."))
+    api_name = forms.CharField(
+        label=_("API name"),
+        max_length=64,
+        required=False,
+        widget=_ltr(autocomplete="off", spellcheck="false"),
+        help_text=_(
+            "The name integrations and the API use. Latin letters, digits and “_”, starting with a letter. "
+            "It cannot be changed later. Empty: made from the label."
+        ),
+    )
+    kind = forms.ChoiceField(label=_("Type"), choices=CustomField.Kind.choices)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For a choice field: one choice per line."),
+    )
+
+    def clean_choices(self) -> list[str]:
+        return _lines(self.cleaned_data.get("choices"))
+
+
+class CustomFieldEditForm(BootstrapMixin, forms.Form):
+    label = forms.CharField(label=_("Label"), max_length=200, help_text=_("The name people see, in any language."))
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One choice per line. Contacts keep values you remove from the list."),
+    )
+
+    def __init__(self, *args, field: CustomField, **kwargs):
+        kwargs.setdefault("initial", {"label": field.label, "choices": "\n".join(field.choices)})
+        super().__init__(*args, **kwargs)
+        if field.kind != CustomField.Kind.CHOICE:
+            del self.fields["choices"]
+
+    def clean_choices(self) -> list[str]:
+        return _lines(self.cleaned_data.get("choices"))
+
+
+class SuppressionFilterForm(BootstrapMixin, forms.Form):
+    """UNS-2: search a contact point, filter by channel and date range."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=254)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("All channels")), *Channel.choices])
+    date_from = _date_field(_("From"))
+    date_to = _date_field(_("To"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"placeholder": _("Phone or email"), "type": "search", "dir": "ltr"})
+
+    def selector_kwargs(self) -> dict:
+        data = _checked(self)
+        return {
+            "search": data.get("q") or "",
+            "channel": data.get("channel") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }
+
+
+class SuppressionImportForm(BootstrapMixin, forms.Form):
+    """UNS-2: unsubscribe many contact points at once, pasted one per line or from a file's first column."""
+
+    points = forms.CharField(
+        label=_("Paste phones or emails"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "ltr"}),
+        help_text=_("One per line."),
+    )
+    file = forms.FileField(
+        label=_("Or upload a file"),
+        required=False,
+        help_text=_("CSV or Excel (.xlsx): every value of the first column."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if not _lines(data.get("points")) and not data.get("file"):
+            raise forms.ValidationError(_("Paste at least one phone or email, or choose a file."))
+        return data
+
+
+class ResubscribeForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

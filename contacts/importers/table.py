@@ -1,0 +1,98 @@
+"""The shape every reader returns, and the row clean-up they share (SPEC IMP-1 step 1)."""
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy
+
+from marketing.core.errors import ApplicationError
+
+FILE_EMPTY = gettext_lazy("The file is empty.")
+FILE_HEADER_ONLY = gettext_lazy("The file has a header row but no contacts under it.")
+
+
+class ImportFileError(ApplicationError):
+    code = "import_file"
+
+
+@dataclass
+class Table:
+    """Headers and a one-pass stream of rows, each a list of strings as long as `headers`.
+
+    A row longer than the header row appends "Column N" names to `headers` (the same list object)
+    before it is yielded, so rows read earlier may be shorter than the final headers: read missing
+    trailing cells as "".
+    """
+
+    headers: list[str]
+    rows: Iterator[list[str]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    header_row: bool = True  # False when the first line already held a contact, not column names
+
+
+_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE_LIKE = re.compile(r"\+?[\d\s\-().\u200e\u200f]{7,}")
+
+
+def column_name(index: int) -> str:
+    """The name of an unnamed column, 0-based `index` -> "Column 1"."""
+    return f"Column {index + 1}"
+
+
+def _is_blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def _looks_like_contact(cell: str) -> bool:
+    cell = cell.strip()
+    if _EMAIL_LIKE.fullmatch(cell):
+        return True
+    return _PHONE_LIKE.fullmatch(cell) is not None and sum(ch.isdigit() for ch in cell) >= 7
+
+
+def build_table(rows: Iterable[list[str]], *, empty: str, header_only: str, **meta) -> Table:
+    """Take the header row (or see that there is none), check there is data, stream the rest.
+
+    `empty` and `header_only` are the messages for a source without rows and one without data rows.
+    """
+    rows = iter(rows)
+    first = next((row for row in rows if not _is_blank(row)), None)
+    if first is None:
+        raise ImportFileError(empty)
+    while first and not first[-1].strip():
+        first.pop()
+    if any(_looks_like_contact(cell) for cell in first):
+        headers = [column_name(i) for i in range(len(first))]
+        pending = [first]
+        meta["header_row"] = False
+    else:
+        headers = [cell.replace("\ufeff", "").strip() or column_name(i) for i, cell in enumerate(first)]
+        second = next((row for row in rows if not _is_blank(row)), None)
+        if second is None:
+            raise ImportFileError(header_only)
+        pending = [second]
+    return Table(headers=headers, rows=_shaped(pending, rows, headers), **meta)
+
+
+def _shaped(pending: list[list[str]], rows: Iterator[list[str]], headers: list[str]) -> Iterator[list[str]]:
+    """Skip blank rows, pad short ones, name the extra cells of long ones (the hot loop: keep it lean)."""
+    width = len(headers)
+    for source in (pending, rows):
+        for row in source:
+            if not (row and row[0].strip()) and _is_blank(row):
+                continue
+            size = len(row)
+            if size != width:
+                if size < width:
+                    row.extend([""] * (width - size))
+                else:
+                    while size > width and not row[-1].strip():
+                        row.pop()
+                        size -= 1
+                    if size > width:
+                        headers.extend(column_name(i) for i in range(width, size))
+                        width = size
+            yield row

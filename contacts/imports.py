@@ -1,0 +1,189 @@
+"""Imports (SPEC IMP-1…7): a table read by `contacts.importers`, mapped to fields, fed to the upsert engine.
+
+The wizard, the Celery job and `manage.py import_contacts` all run `import_table`.
+"""
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketing.accounts.models import Account
+from marketing.core.errors import ApplicationError
+
+from .importers import Table, mapping_restore, mapping_save, mapping_signature, read_table, suggest_mapping
+from .models import CustomField, Group, ImportJob, RememberedMapping
+from .upsert import Policy, UpsertResult, contacts_upsert
+
+IGNORE = None
+STANDARD_KEYS = {
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "gender",
+    "birth_date",
+    "additional_date",
+    "registration_date",
+    "external_ref",
+    "group",
+}
+MAX_GROUP_COLUMNS = 3
+
+
+@dataclass
+class ImportOutcome:
+    result: UpsertResult
+    seconds: float
+    rejected_csv: bytes
+
+    def as_dict(self) -> dict:
+        return {**self.result.as_dict(), "seconds": round(self.seconds, 3)}
+
+
+def mapping_validate(*, account: Account, headers: list[str], mapping: list[str | None]) -> list[str | None]:
+    """Every column mapped to a known field or explicitly ignored; at least one contact point."""
+    if len(mapping) != len(headers):
+        raise ApplicationError(_("Map every column of the file, or mark it “ignore”."))
+    custom = set(CustomField.objects.filter(account=account).values_list("api_name", flat=True))
+    seen: set[str] = set()
+    for header, key in zip(headers, mapping, strict=True):
+        if key is IGNORE:
+            continue
+        known = key in STANDARD_KEYS or (key.startswith("custom:") and key[7:] in custom)
+        if not known:
+            raise ApplicationError(_("Column “%(column)s” is mapped to an unknown field.") % {"column": header})
+        if key != "group" and key in seen:
+            raise ApplicationError(_("Two columns are mapped to the same field (%(field)s).") % {"field": key})
+        seen.add(key)
+    if mapping.count("group") > MAX_GROUP_COLUMNS:
+        raise ApplicationError(_("A file can have up to three group columns."))
+    if not seen & {"email", "phone", "external_ref"}:
+        raise ApplicationError(_("Map at least one column to the mobile phone or the email."))
+    return mapping
+
+
+def mapping_suggest(*, account: Account, headers: list[str]) -> list[str | None]:
+    """The mapping chosen last time for these headers, else the automatic one."""
+    remembered = RememberedMapping.objects.filter(account=account, signature=mapping_signature(headers)).first()
+    restored = mapping_restore(headers, remembered.mapping) if remembered is not None else None
+    if restored is not None:
+        return restored
+    fields = list(CustomField.objects.filter(account=account).values_list("api_name", "label"))
+    return suggest_mapping(headers, fields)
+
+
+def mapping_remember(*, account: Account, headers: list[str], mapping: list[str | None]) -> None:
+    RememberedMapping.objects.update_or_create(
+        account=account, signature=mapping_signature(headers), defaults={"mapping": mapping_save(headers, mapping)}
+    )
+
+
+def _rows(table: Table, mapping: list[str | None], keep: Callable[[int, list[str]], None]) -> Iterator[dict]:
+    plan = [(i, key) for i, key in enumerate(mapping) if key is not IGNORE and key != "group"]
+    group_columns = [i for i, key in enumerate(mapping) if key == "group"]
+    for cells in table.rows:
+        keep(cells)
+        row = {key: cells[i] for i, key in plan}
+        if group_columns:
+            row["groups"] = [cells[i] for i in group_columns if cells[i].strip()]
+        yield row
+
+
+def import_table(
+    *,
+    account: Account,
+    table: Table,
+    mapping: list[str | None],
+    policy: Policy,
+    group: Group | None = None,
+    source: str = "import",
+    on_progress: Callable[[UpsertResult], None] | None = None,
+) -> ImportOutcome:
+    """Import every row of `table`; rejected rows come back as CSV (the row's cells and the reason)."""
+    mapping_validate(account=account, headers=table.headers, mapping=mapping)
+    started = time.perf_counter()
+    rejected = io.StringIO()
+    writer = csv.writer(rejected)
+    writer.writerow([_("row"), *table.headers, _("reason")])
+    recent: dict[int, list[str]] = {}
+    counter = iter(range(1, 1 << 62))
+
+    def keep(cells: list[str]) -> None:
+        recent[next(counter)] = cells
+
+    def on_rejected(index: int, row: dict, reason: str) -> None:
+        writer.writerow([index, *recent.get(index, []), reason])
+
+    def progress(result: UpsertResult) -> None:
+        recent.clear()  # rows of finished chunks are no longer needed
+        if on_progress is not None:
+            on_progress(result)
+
+    result = contacts_upsert(
+        account=account,
+        rows=_rows(table, mapping, keep),
+        policy=policy,
+        source=source,
+        groups=[group] if group else [],
+        on_rejected=on_rejected,
+        on_progress=progress,
+    )
+    return ImportOutcome(
+        result=result, seconds=time.perf_counter() - started, rejected_csv=rejected.getvalue().encode()
+    )
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Run a wizard import in the background, with progress the screen can poll (SPEC IMP-4)."""
+    if job.status in (ImportJob.Status.DONE, ImportJob.Status.RUNNING):
+        return job  # a job delivered twice runs once
+    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    options = job.options or {}
+    policy = Policy(
+        add_new=options.get("add_new", True),
+        update_existing=options.get("update_existing", True),
+        avoid_losing_data=options.get("avoid_losing_data", False),
+    )
+
+    def progress(result: UpsertResult) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_read=result.read,
+            rows_new=result.new,
+            rows_updated=result.updated,
+            rows_unchanged=result.unchanged,
+            rows_rejected=result.rejected,
+        )
+
+    try:
+        with job.file.open("rb") as handle:
+            table = read_table(handle, filename=job.filename)
+            outcome = import_table(
+                account=job.account,
+                table=table,
+                mapping=job.mapping,
+                policy=policy,
+                group=job.group,
+                on_progress=progress,
+            )
+    except ApplicationError as exc:
+        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, exc.message, timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return job
+    with transaction.atomic():
+        result = outcome.result
+        job.rows_read, job.rows_new, job.rows_updated = result.read, result.new, result.updated
+        job.rows_unchanged, job.rows_rejected = result.unchanged, result.rejected
+        if result.rejected:
+            job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(outcome.rejected_csv), save=False)
+        job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+        job.save()
+    return job

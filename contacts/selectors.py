@@ -1,0 +1,122 @@
+"""Reads of contacts, groups and suppressions, always within one account."""
+
+from django.db.models import Count, Q, QuerySet
+
+from marketing.accounts.models import Account
+from marketing.core.tenancy import tenant_get
+
+from .models import Contact, CustomField, Group, GroupMembership, ImportJob, Suppression, SuppressionEvent
+
+
+def contact_list(
+    *,
+    account: Account,
+    search: str = "",
+    group_id: int | None = None,
+    created_from=None,
+    created_to=None,
+    field_filters: dict | None = None,
+) -> QuerySet[Contact]:
+    """SPEC CON-7: search by name, phone or email; filter by group, dates and field values."""
+    qs = Contact.objects.filter(account=account)
+    search = (search or "").strip()
+    if search:
+        digits = "".join(ch for ch in search if ch.isdigit())
+        query = (
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search.lower())
+            | Q(external_ref=search)
+        )
+        if len(digits) >= 4:
+            query |= Q(phone__contains=digits.lstrip("0"))
+        parts = search.split()
+        if len(parts) >= 2:
+            query |= Q(first_name__icontains=parts[0], last_name__icontains=" ".join(parts[1:]))
+        qs = qs.filter(query)
+    if group_id:
+        qs = qs.filter(memberships__group_id=group_id)
+    if created_from:
+        qs = qs.filter(created_at__date__gte=created_from)
+    if created_to:
+        qs = qs.filter(created_at__date__lte=created_to)
+    for key, value in (field_filters or {}).items():
+        if value in (None, ""):
+            continue
+        if key.startswith("custom:"):
+            qs = qs.filter(**{f"custom__{key[7:]}": value})
+        elif key in {"gender", "first_name", "last_name", "external_ref"}:
+            qs = qs.filter(**{key: value})
+        elif key in {"birth_date", "additional_date", "registration_date"}:
+            qs = qs.filter(**{key: value})
+    return qs.order_by("-id")
+
+
+def contact_get(*, account: Account, pk: int) -> Contact:
+    return tenant_get(Contact, account=account, pk=pk)
+
+
+def contact_groups(*, account: Account, contact: Contact) -> QuerySet[Group]:
+    return Group.objects.filter(account=account, memberships__contact=contact).order_by("name")
+
+
+def group_list(*, account: Account) -> QuerySet[Group]:
+    return Group.objects.filter(account=account).annotate(member_count=Count("memberships")).order_by("name", "id")
+
+
+def group_get(*, account: Account, pk: int) -> Group:
+    return tenant_get(Group, account=account, pk=pk)
+
+
+def group_member_ids(*, account: Account, group: Group) -> QuerySet:
+    return GroupMembership.objects.filter(account=account, group=group).values_list("contact_id", flat=True)
+
+
+def custom_field_list(*, account: Account) -> QuerySet[CustomField]:
+    return CustomField.objects.filter(account=account).order_by("is_legacy_slot", "label", "id")
+
+
+def custom_field_get(*, account: Account, pk: int) -> CustomField:
+    return tenant_get(CustomField, account=account, pk=pk)
+
+
+def suppression_list(
+    *, account: Account, search: str = "", channel: str = "", date_from=None, date_to=None
+) -> QuerySet[Suppression]:
+    """SPEC UNS-2: search a point, filter by channel and date range."""
+    qs = Suppression.objects.filter(account=account)
+    search = (search or "").strip().lower()
+    if search:
+        digits = "".join(ch for ch in search if ch.isdigit())
+        query = Q(point__icontains=search)
+        if len(digits) >= 4:
+            query |= Q(point__contains=digits.lstrip("0"))
+        qs = qs.filter(query)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs.order_by("-created_at", "-id")
+
+
+def suppression_history(*, account: Account, point: str = "") -> QuerySet[SuppressionEvent]:
+    qs = SuppressionEvent.objects.filter(account=account).select_related("actor")
+    if point:
+        qs = qs.filter(point=point)
+    return qs.order_by("-created_at", "-id")
+
+
+def suppressed_points(*, account: Account, channel: str, points: list[str]) -> set[str]:
+    return set(
+        Suppression.objects.filter(account=account, channel=channel, point__in=points).values_list("point", flat=True)
+    )
+
+
+def import_job_get(*, account: Account, pk: int) -> ImportJob:
+    return tenant_get(ImportJob, account=account, pk=pk)
+
+
+def import_job_list(*, account: Account) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(account=account).select_related("group", "created_by")

@@ -1,0 +1,230 @@
+"""Contacts, groups and suppressions: every write goes through here."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from automations.services import EventKind, events_emit, events_emit_many
+from marketing.accounts.models import Account, User
+from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
+from marketing.core.services import audit_record
+
+from .models import Channel, Contact, Group, GroupMembership, Suppression, SuppressionEvent
+from .upsert import Policy, RowOutcome, Status, UpsertResult, contacts_upsert
+
+__all__ = [
+    "Policy",
+    "RowOutcome",
+    "Status",
+    "UpsertResult",
+    "contacts_upsert",
+    "group_create",
+    "group_rename",
+    "group_delete",
+    "group_merge",
+    "group_members_remove",
+    "contact_delete",
+    "suppressions_add",
+    "suppression_resubscribe",
+    "point_normalize",
+]
+
+
+def _own(account: Account, *rows) -> None:
+    for row in rows:
+        if row.account_id != account.pk:
+            raise NotFound(_("Not found."))
+
+
+def _group_name(account: Account, name: str, *, exclude: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("The group needs a name."))
+    taken = Group.objects.filter(account=account, name=name)
+    if exclude:
+        taken = taken.exclude(pk=exclude)
+    if taken.exists():
+        raise ApplicationError(_("A group named “%(name)s” already exists.") % {"name": name})
+    return name
+
+
+@transaction.atomic
+def group_create(*, account: Account, actor: User | None, name: str, kind: str = Group.Kind.REGULAR) -> Group:
+    group = Group.objects.create(account=account, name=_group_name(account, name), kind=kind)
+    audit_record(account=account, actor=actor, action="group.create", target=group)
+    return group
+
+
+@transaction.atomic
+def group_rename(*, account: Account, actor: User | None, group: Group, name: str) -> Group:
+    _own(account, group)
+    old = group.name
+    group.name = _group_name(account, name, exclude=group.pk)
+    group.save(update_fields=["name"])
+    audit_record(account=account, actor=actor, action="group.rename", target=group, data={"old": old})
+    return group
+
+
+@transaction.atomic
+def group_delete(*, account: Account, actor: User | None, group: Group) -> None:
+    """Delete a group; its contacts stay."""
+    _own(account, group)
+    audit_record(account=account, actor=actor, action="group.delete", target=group, data={"name": group.name})
+    group.delete()
+
+
+@transaction.atomic
+def group_merge(*, account: Account, actor: User | None, source: Group, target: Group) -> Group:
+    """Move every member of `source` into `target`, then delete `source` (SPEC CON-4)."""
+    _own(account, source, target)
+    if source.pk == target.pk:
+        raise ApplicationError(_("Choose two different groups."))
+    member_ids = set(GroupMembership.objects.filter(group=source).values_list("contact_id", flat=True))
+    already = set(
+        GroupMembership.objects.filter(group=target, contact_id__in=member_ids).values_list("contact_id", flat=True)
+    )
+    moved = sorted(member_ids - already)
+    now = timezone.now()
+    GroupMembership.objects.bulk_create(
+        [
+            GroupMembership(account=account, group=target, contact_id=cid, joined_at=now, source="merge")
+            for cid in moved
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    name = source.name
+    source.delete()
+    if moved:
+        events_emit(account=account, kind=EventKind.GROUP_JOINED, payload={"group_id": target.pk, "contact_ids": moved})
+    audit_record(
+        account=account, actor=actor, action="group.merge", target=target, data={"from": name, "moved": len(moved)}
+    )
+    return target
+
+
+@transaction.atomic
+def group_members_remove(*, account: Account, actor: User | None, group: Group, contact_ids: Iterable[int]) -> int:
+    _own(account, group)
+    gone = sorted(
+        GroupMembership.objects.filter(group=group, contact_id__in=list(contact_ids)).values_list(
+            "contact_id", flat=True
+        )
+    )
+    GroupMembership.objects.filter(group=group, contact_id__in=gone).delete()
+    if gone:
+        events_emit(account=account, kind=EventKind.GROUP_LEFT, payload={"group_id": group.pk, "contact_ids": gone})
+    return len(gone)
+
+
+@transaction.atomic
+def contact_delete(*, account: Account, actor: User | None, contact: Contact) -> None:
+    """Delete a contact. Send history keeps its own copy of the recipient (SPEC CON-6)."""
+    _own(account, contact)
+    audit_record(account=account, actor=actor, action="contact.delete", target=contact, data={"name": str(contact)})
+    contact.delete()
+
+
+def point_normalize(*, account: Account, value: str) -> tuple[str, str]:
+    """(channel, normalized point) for an email address or a phone number."""
+    value = (value or "").strip()
+    if "@" in value:
+        return Channel.EMAIL, email_normalize(value)
+    return Channel.SMS, phone_normalize(value, region=account.default_region)
+
+
+@transaction.atomic
+def suppressions_add(
+    *,
+    account: Account,
+    points: Iterable[str],
+    reason: str,
+    source: str,
+    actor: User | None = None,
+    channel: str | None = None,
+) -> dict:
+    """Unsubscribe contact points (SPEC UNS-1…3). Returns counts and the rejected values with reasons."""
+    added, already, rejected = [], 0, []
+    seen = set()
+    for raw in points:
+        if not str(raw or "").strip():
+            continue
+        try:
+            point_channel, point = point_normalize(account=account, value=str(raw))
+        except InvalidContactPoint as exc:
+            rejected.append((str(raw), exc.message))
+            continue
+        point_channel = channel or point_channel
+        if (point_channel, point) in seen:
+            continue
+        seen.add((point_channel, point))
+        added.append((point_channel, point))
+    existing = {
+        (c, p)
+        for c, p in Suppression.objects.filter(account=account, point__in=[p for _, p in added]).values_list(
+            "channel", "point"
+        )
+    }
+    fresh = [(c, p) for c, p in added if (c, p) not in existing]
+    already = len(added) - len(fresh)
+    now = timezone.now()
+    Suppression.objects.bulk_create(
+        [
+            Suppression(account=account, channel=c, point=p, reason=reason, source=source, created_at=now)
+            for c, p in fresh
+        ],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    SuppressionEvent.objects.bulk_create(
+        [
+            SuppressionEvent(
+                account=account,
+                channel=c,
+                point=p,
+                action=SuppressionEvent.Action.SUPPRESSED,
+                reason=reason,
+                source=source,
+                actor=actor,
+                created_at=now,
+            )
+            for c, p in fresh
+        ],
+        batch_size=5000,
+    )
+    events_emit_many(
+        account=account,
+        events=[
+            (
+                EventKind.CONTACT_UNSUBSCRIBED,
+                {"channel": c, "points": [p for cc, p in fresh if cc == c], "source": source},
+            )
+            for c in sorted({c for c, _ in fresh})
+        ],
+    )
+    return {"added": len(fresh), "already": already, "rejected": rejected}
+
+
+@transaction.atomic
+def suppression_resubscribe(*, account: Account, actor: User, channel: str, point: str, reason: str) -> None:
+    """The only way back from an unsubscribe: explicit, by a person, recorded (SPEC UNS-4)."""
+    if not (reason or "").strip():
+        raise ApplicationError(_("Say why this contact point may receive messages again."))
+    deleted, _count = Suppression.objects.filter(account=account, channel=channel, point=point).delete()
+    if not deleted:
+        raise NotFound(_("This contact point is not unsubscribed."))
+    SuppressionEvent.objects.create(
+        account=account,
+        channel=channel,
+        point=point,
+        action=SuppressionEvent.Action.RESUBSCRIBED,
+        reason=reason.strip(),
+        source="manual",
+        actor=actor,
+    )
+    audit_record(
+        account=account, actor=actor, action="suppression.resubscribe", data={"channel": channel, "point": point}
+    )

@@ -1,0 +1,285 @@
+"""The import wizard screens (SPEC IMP-1…4): load, map, choose a group, then progress and summary."""
+
+import csv
+import io
+
+from django import forms
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from marketing.accounts.forms import BootstrapMixin
+from marketing.accounts.roles import Perm
+from marketing.accounts.views import account_required
+from marketing.core.errors import ApplicationError
+
+from . import selectors
+from .importers import read_pasted, read_table, read_typed_points
+from .imports import mapping_remember, mapping_suggest, mapping_validate
+from .models import CustomField, ImportJob
+from .services import group_create
+
+PREVIEW_ROWS = 5
+STANDARD_CHOICES = [
+    ("first_name", gettext_lazy("First name")),
+    ("last_name", gettext_lazy("Last name")),
+    ("full_name", gettext_lazy("Full name (split into first and last)")),
+    ("phone", gettext_lazy("Mobile phone")),
+    ("email", gettext_lazy("Email")),
+    ("gender", gettext_lazy("Gender")),
+    ("birth_date", gettext_lazy("Birth date")),
+    ("additional_date", gettext_lazy("Additional date")),
+    ("registration_date", gettext_lazy("Registration date")),
+    ("external_ref", gettext_lazy("External reference")),
+    ("group", gettext_lazy("Group (up to three columns)")),
+]
+IGNORE_VALUE = "__ignore__"
+SAMPLE_ROWS = [
+    ["שם פרטי", "שם משפחה", "טלפון נייד", "אימייל", "תאריך לידה", "קבוצה"],
+    ["דנה", "לוי", "050-1234567", "dana@example.com", "29/02/1992", "לקוחות"],
+    ["Noam", "Cohen", "+972 52 765 4321", "noam@example.com", "1988-07-14", "VIP"],
+]
+
+
+class LoadForm(BootstrapMixin, forms.Form):
+    SOURCES = [
+        ("file", gettext_lazy("Upload a file")),
+        ("paste", gettext_lazy("Paste")),
+        ("typed", gettext_lazy("Type")),
+    ]
+
+    source = forms.ChoiceField(choices=SOURCES, initial="file", widget=forms.RadioSelect)
+    file = forms.FileField(label=gettext_lazy("CSV or Excel file"), required=False)
+    pasted = forms.CharField(
+        label=gettext_lazy("Paste rows from a spreadsheet (the first row holds the headers)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
+    )
+    typed = forms.CharField(
+        label=gettext_lazy("One phone number or email per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "ltr"}),
+    )
+    consent = forms.BooleanField(
+        label=gettext_lazy(
+            "Everyone in this upload agreed to receive messages from us, as the anti-spam law requires."
+        ),
+        error_messages={"required": gettext_lazy("Confirm the consent to continue.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        source = data.get("source")
+        if source == "file" and not data.get("file"):
+            self.add_error("file", _("Choose a file to upload."))
+        if source == "paste" and not (data.get("pasted") or "").strip():
+            self.add_error("pasted", _("Paste the rows to import."))
+        if source == "typed" and not (data.get("typed") or "").strip():
+            self.add_error("typed", _("Type at least one phone number or email."))
+        return data
+
+
+def _table_of(job: ImportJob):
+    handle = job.file.open("rb")
+    return handle, read_table(handle, filename=job.filename)
+
+
+def _as_csv(table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.headers)
+    writer.writerows(table.rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_load(request):
+    """Step 1: a file, pasted rows or typed points, and the consent."""
+    form = LoadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["source"] == "file":
+                upload = data["file"]
+                read_table(upload, filename=upload.name)  # refuse unreadable files now, with the reason
+                upload.seek(0)
+                name, content = upload.name, upload
+            else:
+                table = read_pasted(data["pasted"]) if data["source"] == "paste" else read_typed_points(data["typed"])
+                name, content = f"{data['source']}.csv", ContentFile(_as_csv(table))
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            job = ImportJob(account=request.account, filename=name, consent=True, created_by=request.user)
+            job.file.save(name, content, save=False)
+            job.save()
+            return redirect("contacts:import_mapping", pk=job.pk)
+    return render(request, "contacts/import_load.html", {"form": form, "step": 1})
+
+
+def _field_choices(account) -> list[tuple[str, str]]:
+    custom = [(f"custom:{f.api_name}", f.label) for f in CustomField.objects.filter(account=account)]
+    return [("", _("— choose —")), (IGNORE_VALUE, _("Ignore this column")), *STANDARD_CHOICES, *custom]
+
+
+def _pending_job(request, pk: int) -> ImportJob:
+    job = selectors.import_job_get(account=request.account, pk=pk)
+    if job.status != ImportJob.Status.PENDING or job.started_at is not None:
+        raise ApplicationError(_("This import has already started."))
+    return job
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_mapping(request, pk: int):
+    """Step 2: every column mapped to a field or explicitly ignored, with a preview."""
+    try:
+        job = _pending_job(request, pk)
+    except ApplicationError:
+        return redirect("contacts:import_status", pk=pk)
+    handle, table = _table_of(job)
+    headers = list(table.headers)  # before reading rows: a long row adds columns to table.headers
+    with handle:
+        preview = [row for _i, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)]
+        total = len(preview) + sum(1 for _ in table.rows)
+    chosen = [request.POST.get(f"column_{i}", "") for i in range(len(headers))] if request.method == "POST" else None
+    suggested = mapping_suggest(account=request.account, headers=headers)
+    if chosen is None:  # an unmapped column waits for a decision; nothing is ignored silently
+        chosen = [key or "" for key in suggested]
+    error = ""
+    if request.method == "POST":
+        missing = [headers[i] for i, value in enumerate(chosen) if not value]
+        mapping = [None if value == IGNORE_VALUE else value for value in chosen]
+        try:
+            if missing:
+                raise ApplicationError(
+                    _("Choose a field for every column, or “ignore”: %(columns)s") % {"columns": ", ".join(missing)}
+                )
+            mapping_validate(account=request.account, headers=headers, mapping=mapping)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            mapping_remember(account=request.account, headers=headers, mapping=mapping)
+            job.mapping = mapping
+            job.rows_total = total
+            job.options = {
+                "add_new": request.POST.get("add_new") == "on",
+                "update_existing": request.POST.get("update_existing") == "on",
+                "avoid_losing_data": request.POST.get("avoid_losing_data") == "on",
+            }
+            job.save(update_fields=["mapping", "rows_total", "options"])
+            if "group" in mapping:  # the file names the groups itself: no group step
+                return _start(job)
+            return redirect("contacts:import_group", pk=job.pk)
+    columns = [
+        {
+            "index": i,
+            "header": header,
+            "samples": [row[i] for row in preview if i < len(row) and row[i]][:3],
+            "value": chosen[i],
+        }
+        for i, header in enumerate(headers)
+    ]
+    options = job.options or {"add_new": True, "update_existing": True, "avoid_losing_data": False}
+    context = {
+        "job": job,
+        "columns": columns,
+        "choices": _field_choices(request.account),
+        "error": error,
+        "total": total,
+        "options": options,
+        "step": 2,
+    }
+    return render(request, "contacts/import_mapping.html", context)
+
+
+def _start(job: ImportJob):
+    from .tasks import import_job
+
+    transaction.on_commit(lambda: import_job.delay(job.pk))
+    return redirect("contacts:import_status", pk=job.pk)
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_group(request, pk: int):
+    """Step 3: a new group, an existing group, or none."""
+    try:
+        job = _pending_job(request, pk)
+    except ApplicationError:
+        return redirect("contacts:import_status", pk=pk)
+    groups = selectors.group_list(account=request.account)
+    error = ""
+    if request.method == "POST":
+        choice = request.POST.get("group_choice", "none")
+        try:
+            with transaction.atomic():
+                if choice == "new":
+                    job.group = group_create(
+                        account=request.account, actor=request.user, name=request.POST.get("name", "")
+                    )
+                elif choice == "existing":
+                    job.group = selectors.group_get(account=request.account, pk=int(request.POST.get("group") or 0))
+                job.save(update_fields=["group"])
+                return _start(job)
+        except (ApplicationError, ValueError) as exc:
+            error = getattr(exc, "message", _("Choose a group."))
+    return render(request, "contacts/import_group.html", {"job": job, "groups": groups, "error": error, "step": 3})
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_status(request, pk: int):
+    """Step 4: a live progress bar, then the summary (the person may leave and come back)."""
+    job = selectors.import_job_get(account=request.account, pk=pk)
+    template = "contacts/import_progress.html" if request.htmx else "contacts/import_status.html"
+    return render(request, template, {"job": job, "step": 4})
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_rejected(request, pk: int):
+    job = selectors.import_job_get(account=request.account, pk=pk)
+    if not job.rejected_file:
+        return HttpResponse(_("No rows were rejected."), content_type="text/plain; charset=utf-8", status=404)
+    handle = job.rejected_file.open("rb")
+    response = StreamingHttpResponse(iter(lambda: handle.read(65536), b""), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{job.pk}.csv"'
+    return response
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_sample(request):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(SAMPLE_ROWS)
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contacts-sample.csv"'
+    return response
+
+
+@account_required(Perm.CONTACTS_EDIT)
+def import_list(request):
+    jobs = selectors.import_job_list(account=request.account)[:50]
+    return render(request, "contacts/import_list.html", {"jobs": jobs})
+
+
+@account_required(Perm.CONTACTS_EDIT)
+@require_POST
+def import_cancel(request, pk: int):
+    job = selectors.import_job_get(account=request.account, pk=pk)
+    if job.status == ImportJob.Status.PENDING and job.started_at is None:
+        job.delete()
+    return redirect("contacts:import")
+
+
+urlpatterns = [
+    path("import/", import_load, name="import"),
+    path("import/history/", import_list, name="import_list"),
+    path("import/sample.csv", import_sample, name="import_sample"),
+    path("import/<int:pk>/mapping/", import_mapping, name="import_mapping"),
+    path("import/<int:pk>/group/", import_group, name="import_group"),
+    path("import/<int:pk>/", import_status, name="import_status"),
+    path("import/<int:pk>/rejected.csv", import_rejected, name="import_rejected"),
+    path("import/<int:pk>/cancel/", import_cancel, name="import_cancel"),
+]
