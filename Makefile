@@ -67,8 +67,13 @@ run: setup
 test: setup browser-deps lint migrate-check
 	$(BIN)/python -m pytest
 
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/marketing_bench
+
 bench: setup
-	$(BIN)/python -m tests.benchmarks
+	@psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
+		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m tests.benchmarks
 
 clean:
 	rm -rf $(VENV) var $(ASSETS)/node_modules

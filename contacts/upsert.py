@@ -158,6 +158,10 @@ class FieldCatalog:
                 raise RowRejected(
                     _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
                 ) from exc
+            if not number.is_finite() or abs(number) >= Decimal("1e15"):
+                raise RowRejected(
+                    _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
+                )
             return int(number) if number == number.to_integral_value() else float(number)
         if kind == CustomField.Kind.DATE:
             try:

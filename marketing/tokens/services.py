@@ -181,6 +181,10 @@ def _lookup(raw: str) -> ApiToken | None:
 def token_authenticate(*, raw: str, ip: str) -> ApiToken:
     """The token behind `raw`, usable now from `ip`; otherwise TokenRefused with a reason a developer can fix."""
     raw = (raw or "").strip()
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON escape: no token looks like that
+        raw = ""
     token = _lookup(raw) if raw else None
     if token is None:
         raise TokenRefused(_("The API token is not valid. Check it on the API tokens screen."), code="invalid_token")

@@ -238,3 +238,12 @@ def test_another_account_is_never_touched(account, other_account):
 def test_a_group_of_another_account_is_refused(account, other_account):
     with pytest.raises(ValueError):
         upsert(account, [{"phone": "0501234567"}], groups=[Group.objects.create(account=other_account, name="x")])
+
+
+@pytest.mark.parametrize("value", ["INF", "NaN", "1e400"])
+def test_numbers_that_cannot_be_stored_are_rejected(account, value):
+    CustomField.objects.create(account=account, api_name="score", label="Score", kind="number")
+
+    result = upsert(account, [{"phone": "0501234567", "custom:score": value}])
+
+    assert statuses(result) == ["rejected"] and value in result.outcomes[0].reason

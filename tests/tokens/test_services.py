@@ -190,3 +190,9 @@ def test_create_api_token_command_prints_a_working_token_once(account, capsys):
     assert token.expires_at > timezone.now() + dt.timedelta(days=29)
     with pytest.raises(TokenRefused):
         token_authenticate(raw=plaintext, ip="192.0.2.1")
+
+
+def test_a_token_with_invalid_unicode_is_refused_as_invalid(account):
+    with pytest.raises(TokenRefused) as refused:
+        token_authenticate(raw="mk_\ud800", ip="192.0.2.1")
+    assert refused.value.code == "invalid_token"
