@@ -17,25 +17,21 @@ from django.utils.translation import gettext as _
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError
 
-from .importers import Table, mapping_restore, mapping_save, mapping_signature, read_table, suggest_mapping
+from .importers import (
+    FIELDS,
+    MAX_GROUP_COLUMNS,
+    Table,
+    mapping_restore,
+    mapping_save,
+    mapping_signature,
+    read_table,
+    suggest_mapping,
+)
 from .models import CustomField, Group, ImportJob, RememberedMapping
 from .upsert import Policy, UpsertResult, contacts_upsert
 
 IGNORE = None
-STANDARD_KEYS = {
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "gender",
-    "birth_date",
-    "additional_date",
-    "registration_date",
-    "external_ref",
-    "group",
-}
-MAX_GROUP_COLUMNS = 3
+STANDARD_KEYS = frozenset(FIELDS)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .importers import FIELDS
 from .models import Contact, CustomField, Gender, Group, ImportJob, Suppression
 
 MAX_ID = 2**63 - 1  # the largest database id: anything above is refused before it reaches a query
@@ -12,18 +13,7 @@ MAX_BATCH = 1000  # contacts, ids or points in one call
 MAX_CUSTOM_TEXT = 1000
 
 # The row keys of `contacts_upsert` a REST contact may carry as they are.
-STANDARD_KEYS = (
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "gender",
-    "birth_date",
-    "additional_date",
-    "registration_date",
-    "external_ref",
-)
+STANDARD_KEYS = tuple(key for key in FIELDS if key != "group")
 
 
 def id_field(**kwargs) -> serializers.IntegerField:
