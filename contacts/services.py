@@ -13,7 +13,7 @@ from marketing.core.normalize import InvalidContactPoint, email_normalize, phone
 from marketing.core.services import audit_record
 
 from .models import Channel, Contact, Group, GroupMembership, Suppression, SuppressionEvent
-from .upsert import Policy, RowOutcome, Status, UpsertResult, contacts_upsert
+from .upsert import Policy, RowOutcome, Status, UpsertResult, contacts_upsert, memberships_add
 
 __all__ = [
     "Policy",
@@ -83,19 +83,7 @@ def group_merge(*, account: Account, actor: User | None, source: Group, target: 
     if source.pk == target.pk:
         raise ApplicationError(_("Choose two different groups."))
     member_ids = set(GroupMembership.objects.filter(group=source).values_list("contact_id", flat=True))
-    already = set(
-        GroupMembership.objects.filter(group=target, contact_id__in=member_ids).values_list("contact_id", flat=True)
-    )
-    moved = sorted(member_ids - already)
-    now = timezone.now()
-    GroupMembership.objects.bulk_create(
-        [
-            GroupMembership(account=account, group=target, contact_id=cid, joined_at=now, source="merge")
-            for cid in moved
-        ],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
+    moved = memberships_add(account=account, group_id=target.pk, contact_ids=member_ids, source="merge")
     name = source.name
     source.delete()
     if moved:

@@ -429,24 +429,9 @@ class _Engine:
 
     def _join(self, chunk: _Chunk) -> dict[int, list[int]]:
         joined: dict[int, list[int]] = {}
-        now = timezone.now()
         for group_id, contacts in chunk.new_joins.items():
-            ids = {c.pk for c in contacts}
-            existing = set(
-                GroupMembership.objects.filter(group_id=group_id, contact_id__in=ids).values_list(
-                    "contact_id", flat=True
-                )
-            )
-            fresh = sorted(ids - existing)
-            GroupMembership.objects.bulk_create(
-                [
-                    GroupMembership(
-                        account=self.account, group_id=group_id, contact_id=cid, joined_at=now, source=self.source
-                    )
-                    for cid in fresh
-                ],
-                ignore_conflicts=True,
-                batch_size=CHUNK_SIZE,
+            fresh = memberships_add(
+                account=self.account, group_id=group_id, contact_ids={c.pk for c in contacts}, source=self.source
             )
             if fresh:
                 joined[group_id] = fresh
@@ -464,6 +449,26 @@ class _Engine:
             if gone:
                 left[group_id] = gone
         return left
+
+
+def memberships_add(*, account: Account, group_id: int, contact_ids: set[int], source: str) -> list[int]:
+    """Join contacts to a group; returns the ids that were not members before (one query to find them)."""
+    existing = set(
+        GroupMembership.objects.filter(group_id=group_id, contact_id__in=contact_ids).values_list(
+            "contact_id", flat=True
+        )
+    )
+    fresh = sorted(contact_ids - existing)
+    now = timezone.now()
+    GroupMembership.objects.bulk_create(
+        [
+            GroupMembership(account=account, group_id=group_id, contact_id=cid, joined_at=now, source=source)
+            for cid in fresh
+        ],
+        ignore_conflicts=True,
+        batch_size=CHUNK_SIZE,
+    )
+    return fresh
 
 
 def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[tuple[int, dict]]]:
