@@ -61,15 +61,20 @@ def mapping_validate(*, account: Account, headers: list[str], mapping: list[str 
         seen.add(key)
     if mapping.count("group") > MAX_GROUP_COLUMNS:
         raise ApplicationError(_("A file can have up to three group columns."))
-    if not seen & {"email", "phone", "external_ref"}:
+    if not seen & {"email", "phone", "external_ref", "known_id"}:
         raise ApplicationError(_("Map at least one column to the mobile phone or the email."))
     return mapping
 
 
+def mapping_remembered(*, account: Account, headers: list[str]) -> list[str | None] | None:
+    """The mapping chosen last time for these headers (None in it is a column deliberately ignored), if any."""
+    remembered = RememberedMapping.objects.filter(account=account, signature=mapping_signature(headers)).first()
+    return mapping_restore(headers, remembered.mapping) if remembered is not None else None
+
+
 def mapping_suggest(*, account: Account, headers: list[str]) -> list[str | None]:
     """The mapping chosen last time for these headers, else the automatic one."""
-    remembered = RememberedMapping.objects.filter(account=account, signature=mapping_signature(headers)).first()
-    restored = mapping_restore(headers, remembered.mapping) if remembered is not None else None
+    restored = mapping_remembered(account=account, headers=headers)
     if restored is not None:
         return restored
     fields = list(CustomField.objects.filter(account=account).values_list("api_name", "label"))

@@ -1,9 +1,11 @@
 """The batch upsert engine: every way a contact enters goes through `contacts_upsert` (DESIGN §2.3).
 
-Rows are dicts keyed by field: "id", "external_ref", "first_name", "last_name",
+Rows are dicts keyed by field: "id", "known_id", "external_ref", "first_name", "last_name",
 "full_name", "email", "phone", "gender", "birth_date", "additional_date",
 "registration_date", "custom:<api name>", plus "groups" (group names, created
-when missing), "group_ids_add" and "group_ids_remove". A key that is absent is
+when missing), "group_ids_add" and "group_ids_remove". "id" must name a
+contact of the account; "known_id" (a file's own id column, maybe exported
+from another account) matches when it names one and is passed over when not. A key that is absent is
 left alone; a key with an empty value clears the field unless the policy avoids
 losing data. Each row ends as new, updated, unchanged or rejected with a reason
 (SPEC IMP-7). Work is set-based: a few queries per chunk, never one per row.
@@ -94,6 +96,7 @@ class Clean:
     values: dict  # standard fields provided by the row, cleaned
     custom: dict  # custom values provided by the row, cleaned (api name -> JSON value)
     contact_id: int | None = None
+    id_required: bool = True  # False: an id naming no contact of the account falls back to the other keys
     group_names: tuple[str, ...] = ()
     group_ids_add: tuple[int, ...] = ()
     group_ids_remove: tuple[int, ...] = ()
@@ -211,12 +214,18 @@ def _clean_row(index: int, row: dict, *, region: str, catalog: FieldCatalog) -> 
     for key, value in row.items():
         if key.startswith("custom:"):
             custom[key[7:]] = catalog.clean(key[7:], value)
-    contact_id = row.get("id")
+    contact_id, id_required = row.get("id"), True
+    if contact_id in (None, ""):
+        contact_id, id_required = row.get("known_id"), False
     if contact_id not in (None, ""):
         try:
             contact_id = int(contact_id)
+            if not 0 < contact_id < 2**63:
+                raise ValueError(contact_id)
         except (TypeError, ValueError) as exc:
-            raise RowRejected(_("“%(value)s” is not a contact id.") % {"value": contact_id}) from exc
+            if id_required:
+                raise RowRejected(_("“%(value)s” is not a contact id.") % {"value": contact_id}) from exc
+            contact_id = None
     else:
         contact_id = None
     return Clean(
@@ -224,6 +233,7 @@ def _clean_row(index: int, row: dict, *, region: str, catalog: FieldCatalog) -> 
         values=values,
         custom=custom,
         contact_id=contact_id,
+        id_required=id_required,
         group_names=tuple(n.strip() for n in row.get("groups") or () if n and str(n).strip()),
         group_ids_add=tuple(int(g) for g in row.get("group_ids_add") or ()),
         group_ids_remove=tuple(int(g) for g in row.get("group_ids_remove") or ()),
@@ -343,12 +353,11 @@ class _Engine:
         for row in rows:
             ref, email, phone = row.keys
             reject = partial(self._reject, result, keep, on_rejected, row.index, raw_by_index[row.index])
-            if row.contact_id is not None:
-                contact = by_id.get(row.contact_id)
-                if contact is None:
-                    reject(_("No contact with this id."))
-                    continue
-            else:
+            contact = by_id.get(row.contact_id) if row.contact_id is not None else None
+            if contact is None and row.contact_id is not None and row.id_required:
+                reject(_("No contact with this id."))
+                continue
+            if contact is None:
                 contact = (
                     (by_ref.get(ref) if ref else None)
                     or (by_email.get(email) if email else None)

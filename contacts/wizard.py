@@ -20,7 +20,7 @@ from marketing.core.errors import ApplicationError
 
 from . import selectors
 from .importers import read_pasted, read_table, read_typed_points
-from .imports import mapping_remember, mapping_suggest, mapping_validate
+from .imports import mapping_remember, mapping_remembered, mapping_suggest, mapping_validate
 from .models import CustomField, ImportJob
 from .services import group_create
 
@@ -36,6 +36,7 @@ STANDARD_CHOICES = [
     ("additional_date", gettext_lazy("Additional date")),
     ("registration_date", gettext_lazy("Registration date")),
     ("external_ref", gettext_lazy("External reference")),
+    ("known_id", gettext_lazy("Contact ID (from this platform's export)")),
     ("group", gettext_lazy("Group (up to three columns)")),
 ]
 IGNORE_VALUE = "__ignore__"
@@ -147,9 +148,12 @@ def import_mapping(request, pk: int):
         preview = [row for _i, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)]
         total = len(preview) + sum(1 for _ in table.rows)
     chosen = [request.POST.get(f"column_{i}", "") for i in range(len(headers))] if request.method == "POST" else None
-    suggested = mapping_suggest(account=request.account, headers=headers)
-    if chosen is None:  # an unmapped column waits for a decision; nothing is ignored silently
-        chosen = [key or "" for key in suggested]
+    if chosen is None:
+        remembered = mapping_remembered(account=request.account, headers=headers)
+        if remembered is not None:  # the user's own earlier choice, "ignore" included
+            chosen = [key or IGNORE_VALUE for key in remembered]
+        else:  # an unmapped column waits for a decision; nothing is ignored silently
+            chosen = [key or "" for key in mapping_suggest(account=request.account, headers=headers)]
     error = ""
     if request.method == "POST":
         missing = [headers[i] for i, value in enumerate(chosen) if not value]

@@ -18,7 +18,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-for _sub in ("staticfiles", "media", "cache", "celery/queue", "celery/processed"):
+for _sub in ("staticfiles", "media", "cache", "celery/queue", "celery/processed", "celery/control"):
     (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 # `manage.py check --deploy` refuses this key (marketing.core.checks).
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "marketing.tokens",
     "contacts",
     "automations",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
         "data_folder_out": str(VAR_DIR / "celery" / "queue"),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False

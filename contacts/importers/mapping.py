@@ -23,6 +23,7 @@ FIELDS = (
     "additional_date",
     "registration_date",
     "external_ref",
+    "known_id",
     "group",
 )
 CUSTOM_PREFIX = "custom:"
@@ -96,7 +97,6 @@ _PHRASES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
         "external_ref",
         0,
         (
-            "id",
             "external id",
             "external ref",
             "reference",
@@ -108,11 +108,12 @@ _PHRASES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
             "contact id",
             "customer id",
             "client id",
-            "מזהה",
             "מזהה חיצוני",
             "מספר לקוח",
         ),
     ),
+    # The "ID" column of the platform's own export; an id of another account's export is passed over on import.
+    ("known_id", 0, ("id", "מזהה")),
     (
         "group",
         0,

@@ -3,8 +3,10 @@
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
+from django.core.management import call_command
 from openpyxl import load_workbook
 
 from contacts.exports import contacts_export_rows, suppressions_export_rows
@@ -179,3 +181,46 @@ def test_the_workbook_is_right_to_left_for_hebrew_screens(client_for, db):
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert workbook.active.sheet_view.rightToLeft
     assert workbook.active["B2"].value == "דנה"
+
+
+def _exported_file(account, tmp_path, edit=None):
+    rows = [
+        [str(cell) if cell is not None else "" for cell in row]
+        for row in contacts_export_rows(account, contact_list(account=account))
+    ]
+    if edit:
+        edit(rows)
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def _import(account, path) -> dict:
+    out = io.StringIO()
+    call_command("import_contacts", str(path), account=account.slug, json=True, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_an_edited_export_reimports_onto_the_same_contacts(account, people, tmp_path):
+    def rename_moshe(rows):
+        moshe = next(row for row in rows if row[0] == str(people["moshe"].pk))
+        moshe[1], moshe[3] = "Moses", "+972529999999"  # a new phone too: the id still finds him
+
+    outcome = _import(account, _exported_file(account, tmp_path, rename_moshe))
+
+    assert (outcome["new"], outcome["updated"], outcome["rejected"]) == (0, 1, 0)
+    people["moshe"].refresh_from_db()
+    assert (people["moshe"].first_name, people["moshe"].phone) == ("Moses", "+972529999999")
+    assert Contact.objects.filter(account=account).count() == 2
+    assert Contact.objects.get(pk=people["dana"].pk).external_ref == "crm-1"
+
+
+def test_another_accounts_export_creates_contacts_instead_of_touching_ids(account, other_account, people, tmp_path):
+    outcome = _import(other_account, _exported_file(account, tmp_path))
+
+    assert (outcome["new"], outcome["rejected"]) == (2, 0)
+    assert Contact.objects.filter(account=account).count() == 2
+    copies = Contact.objects.filter(account=other_account)
+    assert sorted(copies.values_list("first_name", flat=True)) == ["Moshe", "דנה"]
+    assert not copies.filter(pk__in=[people["dana"].pk, people["moshe"].pk]).exists()

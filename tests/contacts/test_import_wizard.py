@@ -140,6 +140,17 @@ def test_the_mapping_is_remembered_for_the_same_headers(account, owner_client):
     assert selected == ["first_name", "phone"]
 
 
+def test_a_column_ignored_last_time_comes_back_ignored(account, owner_client):
+    _upload(owner_client, b"Phone,Notes\n0501234567,VIP\n")
+    _map_all(owner_client, _job(account), ["phone", "__ignore__"])
+
+    _upload(owner_client, b"Phone,Notes\n0527654321,new\n")
+    page = owner_client.get(f"/contacts/import/{_job(account).pk}/mapping/").content.decode()
+
+    assert re.findall(r'<option value="([^"]+)" selected>', page) == ["phone", "__ignore__"]
+    assert "table-warning" not in page  # nothing is left to decide
+
+
 def test_the_sample_file_is_downloadable(account, owner_client):
     response = owner_client.get("/contacts/import/sample.csv")
 

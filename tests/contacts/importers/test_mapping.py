@@ -53,7 +53,17 @@ def _mapped(headers: list[str], custom_fields=()) -> dict[str, str]:
 
 
 def test_hebrew_headers():
-    headers = ["שם פרטי", "שם משפחה", "טלפון נייד", 'דוא"ל', "מגדר", "תאריך לידה", "תאריך הצטרפות", "מזהה", "קבוצה"]
+    headers = [
+        "שם פרטי",
+        "שם משפחה",
+        "טלפון נייד",
+        'דוא"ל',
+        "מגדר",
+        "תאריך לידה",
+        "תאריך הצטרפות",
+        "מזהה חיצוני",
+        "קבוצה",
+    ]
     assert suggest_mapping(headers) == [
         "first_name",
         "last_name",
@@ -105,7 +115,8 @@ def test_hebrew_headers():
         ("DOB", "birth_date"),
         ("Signup Date", "registration_date"),
         ("Joined", "registration_date"),
-        ("ID", "external_ref"),
+        ("ID", "known_id"),
+        ("מזהה", "known_id"),
         ("External ID", "external_ref"),
         ("Reference", "external_ref"),
         ("Ref ID", "external_ref"),
