@@ -124,7 +124,8 @@ def import_table(
         writer.writerow([index, *recent.get(index, []), reason])
 
     def progress(result: UpsertResult) -> None:
-        recent.clear()  # rows of finished chunks are no longer needed
+        for index in [i for i in list(recent) if i <= result.read]:  # rows of finished chunks (not those read ahead)
+            del recent[index]
         if on_progress is not None:
             on_progress(result)
 

@@ -63,15 +63,17 @@ class Contact(TenantModel):
         ordering = ["-id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        # The contact point leads each matching index: the upsert engine probes by point alone, so a probe can
+        # never be planned as a walk through the whole account (storage.records_find).
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "external_ref"], condition=~Q(external_ref=""), name="contact_unique_external_ref"
+                fields=["external_ref", "account"], condition=~Q(external_ref=""), name="contact_unique_ref"
             ),
             models.CheckConstraint(condition=~Q(email="", phone=""), name="contact_has_a_point"),
         ]
         indexes = [
-            models.Index(fields=["account", "email"], name="contact_account_email"),
-            models.Index(fields=["account", "phone"], name="contact_account_phone"),
+            models.Index(fields=["email", "account"], name="contact_email_account"),
+            models.Index(fields=["phone", "account"], name="contact_phone_account"),
         ]
 
     def __str__(self) -> str:

@@ -13,14 +13,16 @@ Suppressions live in their own table, so no upsert can lift one (SPEC UNS-4).
 """
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import islice
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from automations.services import EventKind, events_emit_many
@@ -87,6 +89,20 @@ class RowRejected(Exception):
     pass
 
 
+class _NeedsOwnerThread(Exception):
+    """A row whose cleaning writes to the database: it is cleaned again by the engine's own thread."""
+
+
+@dataclass
+class _Prepared:
+    """A chunk as read and cleaned, ahead of its write."""
+
+    raw: list[tuple[int, dict]]
+    cleaned: list["Clean"] = field(default_factory=list)
+    rejected: list[tuple[int, dict, str]] = field(default_factory=list)
+    deferred: list[tuple[int, dict]] = field(default_factory=list)
+
+
 # --- cleaning -----------------------------------------------------------------------------------------
 
 
@@ -134,10 +150,13 @@ class FieldCatalog:
     def __init__(self, account: Account):
         self.account = account
         self.by_name = {f.api_name: f for f in CustomField.objects.filter(account=account)}
+        self.owner = threading.get_ident()
 
     def field(self, api_name: str) -> CustomField:
         found = self.by_name.get(api_name)
         if found is None and api_name in LEGACY_SLOTS:
+            if threading.get_ident() != self.owner:
+                raise _NeedsOwnerThread(api_name)  # the read-ahead thread has no database connection of its own
             kind = {"T": CustomField.Kind.TEXT, "N": CustomField.Kind.NUMBER, "D": CustomField.Kind.DATE}[api_name[0]]
             found, _created = CustomField.objects.get_or_create(
                 account=self.account,
@@ -323,22 +342,34 @@ class _Engine:
             self.group_ids_by_name[name] = found
         return found
 
-    def run_chunk(self, raw: list[tuple[int, dict]], result: UpsertResult, keep: bool, on_rejected) -> None:
-        cleaned: list[Clean] = []
+    def prepare(self, raw: list[tuple[int, dict]], chunk: _Prepared | None = None) -> _Prepared:
+        """Clean a chunk's rows. Safe to run in another thread while the previous chunk is written."""
+        chunk = chunk or _Prepared(raw)
+        region, catalog = self.account.default_region, self.catalog
         for index, row in raw:
-            result.read += 1
             try:
-                cleaned.append(_clean_row(index, row, region=self.account.default_region, catalog=self.catalog))
+                chunk.cleaned.append(_clean_row(index, row, region=region, catalog=catalog))
             except RowRejected as exc:
-                self._reject(result, keep, on_rejected, index, row, str(exc))
-        if not cleaned:
+                chunk.rejected.append((index, row, str(exc)))
+            except _NeedsOwnerThread:
+                chunk.deferred.append((index, row))
+        return chunk
+
+    def run_chunk(self, chunk: _Prepared, result: UpsertResult, keep: bool, on_rejected) -> None:
+        if chunk.deferred:
+            deferred, chunk.deferred = chunk.deferred, []
+            self.prepare(deferred, chunk)
+        result.read += len(chunk.raw)
+        for index, row, reason in chunk.rejected:
+            self._reject(result, keep, on_rejected, index, row, reason)
+        if not chunk.cleaned:
             return
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 # One writer per account at a time: two imports never create the same contact twice.
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, self.account.pk])
-            self._write_chunk(cleaned, result, keep, on_rejected, dict(raw))
+            self._write_chunk(chunk.cleaned, result, keep, on_rejected, dict(chunk.raw))
 
     def _reject(self, result, keep, on_rejected, index, row, reason) -> None:
         result.add(RowOutcome(index, Status.REJECTED, None, reason), keep)
@@ -480,13 +511,31 @@ def memberships_add(*, account: Account, group_id: int, contact_ids: set[int], s
     return fresh
 
 
-def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[tuple[int, dict]]]:
+def _prepared_chunks(engine: _Engine, rows: Iterable[dict], size: int) -> Iterator[_Prepared]:
+    """Chunks read and cleaned one ahead, in a second thread, while the engine writes the one before.
+
+    Cleaning is Python work and writing mostly waits on PostgreSQL, so the two overlap on two cores.
+    A short input (one chunk) never starts the thread.
+    """
     numbered = enumerate(rows, start=1)
-    while True:
-        batch = list(islice(numbered, size))
-        if not batch:
-            return
-        yield batch
+    first = list(islice(numbered, size))
+    if not first:
+        return
+    yield engine.prepare(first)
+    if len(first) < size:
+        return
+    language = translation.get_language()
+
+    def read_ahead() -> _Prepared | None:
+        with translation.override(language):  # reasons are written in the caller's language
+            batch = list(islice(numbered, size))
+            return engine.prepare(batch) if batch else None
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="contacts-upsert") as pool:
+        pending = pool.submit(read_ahead)
+        while (chunk := pending.result()) is not None:
+            pending = pool.submit(read_ahead)
+            yield chunk
 
 
 def contacts_upsert(
@@ -512,8 +561,8 @@ def contacts_upsert(
             raise ValueError("group of another account")
     engine = _Engine(account, policy, source, groups, emit_events)
     result = UpsertResult()
-    for number, batch in enumerate(_chunks(rows, chunk_size), start=1):
-        engine.run_chunk(batch, result, keep_outcomes, on_rejected)
+    for number, chunk in enumerate(_prepared_chunks(engine, rows, chunk_size), start=1):
+        engine.run_chunk(chunk, result, keep_outcomes, on_rejected)
         if number & (number - 1) == 0 and result.new >= 10 * chunk_size:
             statistics_refresh()  # a large load: keep the planner's idea of the table current
         if on_progress is not None:
