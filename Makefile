@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+SF_PORT ?= 8443
 ASSETS := static/vendor
 APT_UPDATED := /tmp/.marketing-apt-updated
 
@@ -57,9 +58,17 @@ run: setup
 	@echo "--------------------------------------------------------------------"
 	@echo " Marketing platform: http://$(HOST):$(PORT)/"
 	@echo " $$(cat var/demo-login.txt)"
+	@echo " Demo Salesforce org (emulator): https://127.0.0.1:$(SF_PORT) — synced every 5 minutes"
 	@echo " Stop with Ctrl-C."
 	@echo "--------------------------------------------------------------------"
 	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python manage.py salesforce_emulator --port $(SF_PORT) --seed-leads 40 --seed-contacts 40 \
+		> var/salesforce-emulator.log 2>&1 & \
+	until $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', $(SF_PORT)), 1)" 2>/dev/null; \
+		do sleep 0.5; done; \
+	$(BIN)/python manage.py salesforce_connect --account demo --login-url https://127.0.0.1:$(SF_PORT) \
+		--client-id emulator-client-id --client-secret emulator-client-secret \
+		--ca-bundle var/salesforce-emulator/ca.pem || echo "The demo Salesforce org did not answer."; \
 	$(BIN)/celery -A marketing worker --beat --loglevel=INFO --concurrency=2 & \
 	$(BIN)/gunicorn marketing.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - & \
 	wait -n

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("account/tokens/", include("marketing.tokens.urls")),
     path("contacts/", include("contacts.urls")),
+    path("integrations/", include("integrations.urls")),
     path("", include("marketing.accounts.urls")),
 ]
 

@@ -1,0 +1,116 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from marketing.core.admin import TenantScopedAdmin
+
+from .models import ApiUsage, Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from .services import sync_error_retry
+
+
+class ReadOnlyAdmin(TenantScopedAdmin):
+    """Rows the syncs write; the back office looks, and acts only through services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Connection)
+class ConnectionAdmin(TenantScopedAdmin):
+    list_display = ("account", "provider", "state", "auth_flow", "instance_url", "last_sync_at", "connected_at")
+    list_filter = ("provider", "state", "auth_flow")
+    search_fields = ("account__name", "account__slug", "instance_url", "username")
+    # Secrets never reach a page, not even encrypted.
+    exclude = ("client_secret", "password", "access_token", "refresh_token", "jwt_private_key")
+    readonly_fields = (
+        "account",
+        "provider",
+        "state",
+        "status_message",
+        "paused_until",
+        "login_url",
+        "instance_url",
+        "identity_url",
+        "auth_flow",
+        "client_id",
+        "username",
+        "ca_bundle",
+        "external_user_id",
+        "external_org_id",
+        "connected_at",
+        "last_sync_at",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SalesforceSettings)
+class SalesforceSettingsAdmin(ReadOnlyAdmin):
+    list_display = ("connection", "account", "pull_leads", "pull_contacts", "unique_key", "new_contact_object")
+
+
+@admin.register(ExternalRef)
+class ExternalRefAdmin(ReadOnlyAdmin):
+    list_display = ("external_id", "object_type", "contact", "account", "last_modstamp", "deleted_at")
+    list_filter = ("object_type",)
+    search_fields = ("external_id",)
+    raw_id_fields = ("contact",)
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(ReadOnlyAdmin):
+    list_display = ("connection", "account", "stream", "watermark", "full_sync_done_at", "updated_at")
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "account",
+        "kind",
+        "state",
+        "records_in",
+        "records_out",
+        "records_failed",
+        "api_calls",
+        "stop_reason",
+    )
+    list_filter = ("state", "kind")
+    date_hierarchy = "started_at"
+
+
+@admin.register(SyncError)
+class SyncErrorAdmin(ReadOnlyAdmin):
+    list_display = (
+        "updated_at",
+        "account",
+        "direction",
+        "object_type",
+        "external_id",
+        "code",
+        "state",
+        "attempts",
+        "next_attempt_at",
+    )
+    list_filter = ("state", "direction", "object_type", "code")
+    search_fields = ("external_id", "code", "message")
+    raw_id_fields = ("contact",)
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry now"))
+    def retry_now(self, request, queryset):
+        count = 0
+        for error in queryset.select_related("account"):  # already limited to the accounts this user manages
+            sync_error_retry(account=error.account, error=error, actor=request.user)
+            count += 1
+        self.message_user(request, _("%(count)s records will be retried.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(ApiUsage)
+class ApiUsageAdmin(ReadOnlyAdmin):
+    list_display = ("hour", "account", "connection", "calls", "org_used", "org_max")

@@ -1,0 +1,330 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketing.core.fields import EncryptedTextField
+from marketing.core.models import TenantModel
+
+
+class Connection(TenantModel):
+    """An account's link to one outside system (SPEC INT-1). Secrets are encrypted at rest (SPEC INT-2)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ERROR = "error", _("Needs attention")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    class AuthFlow(models.TextChoices):
+        WEB_SERVER = "web_server", _("Sign in with Salesforce (OAuth)")
+        JWT_BEARER = "jwt_bearer", _("Server certificate (JWT bearer)")
+        CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+        PASSWORD = "password", _("Username, password and security token (legacy)")
+
+    provider = models.CharField(_("provider"), max_length=32)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
+    status_message = models.TextField(_("status message"), blank=True)
+    paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+
+    login_url = models.URLField(_("login URL"), max_length=255, blank=True)
+    instance_url = models.URLField(_("instance URL"), max_length=255, blank=True)
+    identity_url = models.URLField(_("identity URL"), max_length=500, blank=True)
+    auth_flow = models.CharField(
+        _("sign-in method"), max_length=32, choices=AuthFlow.choices, default=AuthFlow.WEB_SERVER
+    )
+    client_id = models.CharField(_("client id"), max_length=255, blank=True)
+    client_secret = EncryptedTextField(_("client secret"), blank=True)
+    username = models.CharField(_("username"), max_length=255, blank=True)
+    password = EncryptedTextField(_("password and security token"), blank=True)
+    access_token = EncryptedTextField(_("access token"), blank=True)
+    refresh_token = EncryptedTextField(_("refresh token"), blank=True)
+    jwt_private_key = EncryptedTextField(_("JWT private key"), blank=True)
+    ca_bundle = models.CharField(
+        _("CA bundle"),
+        max_length=500,
+        blank=True,
+        help_text=_("Path of a PEM file with the certificates to trust; empty means the system's trust store."),
+    )
+
+    external_user_id = models.CharField(_("integration user id"), max_length=18, blank=True)
+    external_org_id = models.CharField(_("organization id"), max_length=18, blank=True)
+
+    schedule_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=5)
+    daily_share_percent = models.PositiveSmallIntegerField(
+        _("share of the daily API limit (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Syncing stops before the organization's daily API use passes this share of its limit."),
+    )
+    hourly_call_cap = models.PositiveIntegerField(_("API calls per hour"), default=3600)
+
+    connected_at = models.DateTimeField(_("connected"), null=True, blank=True)
+    last_sync_at = models.DateTimeField(_("last sync"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "id"]
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+        constraints = [models.UniqueConstraint(fields=["account", "provider"], name="connection_unique_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.get_state_display()})"
+
+
+def default_field_map() -> dict:
+    standard = [
+        {"remote": "Email", "local": "email", "translate": {}},
+        {"remote": "FirstName", "local": "first_name", "translate": {}},
+        {"remote": "LastName", "local": "last_name", "translate": {}},
+        {"remote": "MobilePhone", "local": "phone", "translate": {}, "fallback": "Phone"},
+    ]
+    return {"Lead": [dict(m) for m in standard], "Contact": [dict(m) for m in standard]}
+
+
+def default_optout_fields() -> dict:
+    return {"email": "HasOptedOutOfEmail", "sms": ""}
+
+
+class SalesforceSettings(TenantModel):
+    """What a Salesforce connection syncs and how (SPEC SF-2 … SF-9)."""
+
+    class UniqueKey(models.TextChoices):
+        ID = "id", _("Salesforce Id")
+        EMAIL = "email", _("Email")
+
+    class NewContactObject(models.TextChoices):
+        LEAD = "Lead", _("Lead")
+        CONTACT = "Contact", _("Contact")
+
+    class PreferredSystem(models.TextChoices):
+        SALESFORCE = "salesforce", _("Salesforce")
+        PLATFORM = "platform", _("This platform")
+
+    class DeleteMode(models.TextChoices):
+        LEAVE_GROUPS = "leave_groups", _("Remove the contact from the synced groups")
+        DELETE_CONTACT = "delete_contact", _("Delete the contact")
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="salesforce_settings")
+    pull_leads = models.BooleanField(_("bring in Leads"), default=True)
+    pull_contacts = models.BooleanField(_("bring in Contacts"), default=True)
+    unique_key = models.CharField(_("unique key"), max_length=8, choices=UniqueKey.choices, default=UniqueKey.ID)
+    field_map = models.JSONField(_("field mapping"), default=default_field_map, blank=True)
+    status_field = models.CharField(
+        _("status field"),
+        max_length=64,
+        blank=True,
+        help_text=_("A contact field that receives “Prospect” for Leads and “Customer” for Contacts."),
+    )
+    sync_flag_field = models.CharField(
+        _("sync flag field"),
+        max_length=80,
+        blank=True,
+        help_text=_("A Salesforce checkbox: only flagged records are brought in, and the flag is cleared after."),
+    )
+    synced_groups = models.ManyToManyField(
+        "contacts.Group", blank=True, related_name="+", verbose_name=_("synced groups")
+    )
+    inbound_group = models.ForeignKey(
+        "contacts.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("group for contacts from Salesforce"),
+    )
+    new_contact_object = models.CharField(
+        _("new platform contacts become"),
+        max_length=8,
+        choices=NewContactObject.choices,
+        default=NewContactObject.LEAD,
+    )
+    lead_company_default = models.CharField(_("company for new Leads"), max_length=255, default="Unknown")
+    preferred_system = models.CharField(
+        _("when both sides changed, keep"),
+        max_length=16,
+        choices=PreferredSystem.choices,
+        default=PreferredSystem.SALESFORCE,
+    )
+    optout_fields = models.JSONField(_("opt-out fields"), default=default_optout_fields, blank=True)
+    delete_mode = models.CharField(
+        _("when a record is deleted in Salesforce"),
+        max_length=16,
+        choices=DeleteMode.choices,
+        default=DeleteMode.LEAVE_GROUPS,
+    )
+    deleted_marker_field = models.CharField(
+        _("removed-from-group marker field"),
+        max_length=80,
+        blank=True,
+        help_text=_("A Salesforce checkbox set when a contact leaves a synced group, e.g. GRdeleted__c."),
+    )
+    source_label = models.CharField(_("source label"), max_length=64, default="Salesforce")
+
+    class Meta:
+        verbose_name = _("Salesforce settings")
+        verbose_name_plural = _("Salesforce settings")
+
+    def __str__(self) -> str:
+        return f"Salesforce settings #{self.connection_id}"
+
+
+class ExternalRef(TenantModel):
+    """A platform contact's record in the outside system, with what was last synced."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="external_refs")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="external_refs")
+    object_type = models.CharField(_("object"), max_length=40)
+    external_id = models.CharField(_("external id"), max_length=18)
+    last_modstamp = models.DateTimeField(_("last modified there"), null=True, blank=True)
+    synced_values = models.JSONField(_("last synced values"), default=dict, blank=True)
+    converted_to = models.CharField(_("converted to"), max_length=18, blank=True)
+    deleted_at = models.DateTimeField(_("deleted there"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("external record")
+        verbose_name_plural = _("external records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "object_type", "external_id"], name="externalref_unique_record"
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "contact"], name="externalref_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.external_id}"
+
+
+class SyncCursor(TenantModel):
+    """Where one stream of a connection stopped reading, so the next run continues from there."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(_("stream"), max_length=64)
+    watermark = models.DateTimeField(_("read up to"), null=True, blank=True)
+    position = models.JSONField(_("position"), default=dict, blank=True)
+    full_sync_done_at = models.DateTimeField(_("full sync done"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sync cursor")
+        verbose_name_plural = _("sync cursors")
+        constraints = [models.UniqueConstraint(fields=["connection", "stream"], name="synccursor_unique_stream")]
+
+    def __str__(self) -> str:
+        return self.stream
+
+
+class SyncRun(TenantModel):
+    """One sync of a connection: when, what moved, what failed, what it cost (SPEC INT-1, SF-16)."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial")
+        INCREMENTAL = "incremental", _("Incremental")
+        FULL = "full", _("Full")
+        PUSH = "push", _("Push")
+        RETRY = "retry", _("Retry")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Finished with errors")
+        STOPPED = "stopped", _("Stopped early")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    records_in = models.PositiveIntegerField(_("records in"), default=0)
+    records_out = models.PositiveIntegerField(_("records out"), default=0)
+    records_failed = models.PositiveIntegerField(_("records failed"), default=0)
+    api_calls = models.PositiveIntegerField(_("API calls"), default=0)
+    watermark = models.JSONField(_("watermark"), default=dict, blank=True)
+    stop_reason = models.TextField(_("stop reason"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        indexes = [models.Index(fields=["connection", "-started_at"], name="syncrun_connection_started")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SyncError(TenantModel):
+    """A record that failed to sync, retried with backoff until it succeeds or gives up (SPEC INT-1)."""
+
+    class Direction(models.TextChoices):
+        IN = "in", _("Into the platform")
+        OUT = "out", _("Out to the other system")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Will retry")
+        RESOLVED = "resolved", _("Resolved")
+        DEAD = "dead", _("Gave up")
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="errors")
+    run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    object_type = models.CharField(_("object"), max_length=40)
+    external_id = models.CharField(_("external id"), max_length=18, blank=True)
+    contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    code = models.CharField(_("code"), max_length=64)
+    message = models.TextField(_("message"))
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("sync error")
+        verbose_name_plural = _("sync errors")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "direction", "object_type", "external_id"],
+                condition=Q(state="pending") & ~Q(external_id=""),
+                name="syncerror_one_pending_per_record",
+            ),
+            # A platform contact not yet in the other system has no external id: key it by the contact.
+            models.UniqueConstraint(
+                fields=["connection", "direction", "object_type", "contact"],
+                condition=Q(state="pending", external_id=""),
+                name="syncerror_one_pending_per_contact",
+            ),
+        ]
+        indexes = [models.Index(fields=["connection", "state", "next_attempt_at"], name="syncerror_due")]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.external_id or self.contact_id}: {self.code}"
+
+
+class ApiUsage(TenantModel):
+    """API calls a connection made in one clock hour, and the organization's daily use last reported."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="api_usage")
+    hour = models.DateTimeField(_("hour"))
+    calls = models.PositiveIntegerField(_("calls"), default=0)
+    org_used = models.PositiveIntegerField(_("organization calls used today"), null=True, blank=True)
+    org_max = models.PositiveIntegerField(_("organization daily limit"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-hour"]
+        verbose_name = _("API usage")
+        verbose_name_plural = _("API usage")
+        constraints = [models.UniqueConstraint(fields=["connection", "hour"], name="apiusage_unique_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}:00 {self.calls}"

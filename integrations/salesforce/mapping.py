@@ -1,0 +1,108 @@
+"""Salesforce records as rows of the contacts upsert engine (SPEC SF-3, SF-5, SF-9)."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from marketing.core.normalize import InvalidContactPoint, phone_normalize
+
+from ..models import SalesforceSettings
+
+SYSTEM_FIELDS = ("Id", "SystemModstamp", "LastModifiedById")
+LEAD_FIELDS = ("IsConverted", "ConvertedContactId")
+STATUS_BY_OBJECT = {"Lead": "Prospect", "Contact": "Customer"}
+TRUE_WORDS = frozenset({"true", "1", "y", "yes", "t", "on", "כן"})
+_DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """Salesforce's `2024-01-01T10:20:30.000+0000` (REST) or `…Z` (Bulk CSV) as an aware datetime."""
+    if not value:
+        return None
+    text = value.replace("Z", "+0000") if value.endswith("Z") else value
+    for pattern in _DATETIME_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).astimezone(UTC)
+        except ValueError:
+            continue
+    raise ValueError(f"not a Salesforce datetime: {value!r}")
+
+
+def soql_datetime(moment: datetime) -> str:
+    """A SOQL datetime literal, whole seconds rounded down (the overlap window covers the rest)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def truthy(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().casefold() in TRUE_WORDS
+
+
+def plain(value):
+    """A field value as REST gives it; Bulk CSV gives strings, with "" for null."""
+    if value == "":
+        return None
+    return value
+
+
+@dataclass
+class ObjectPlan:
+    """What one Salesforce object brings: the fields to read and how each lands on a contact."""
+
+    sobject: str
+    mappings: list[dict]
+    status_field: str = ""
+    sync_flag_field: str = ""
+    optout_fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> list[str]:
+        names: list[str] = list(SYSTEM_FIELDS)
+        if self.sobject == "Lead":
+            names += LEAD_FIELDS
+        for mapping in self.mappings:
+            names += [mapping["remote"], *([mapping["fallback"]] if mapping.get("fallback") else [])]
+        names += [name for name in self.optout_fields.values() if name]
+        if self.sync_flag_field:
+            names.append(self.sync_flag_field)
+        return list(dict.fromkeys(names))  # in order, once each
+
+    def row(self, record: dict, *, region: str) -> dict:
+        """The upsert row of a record: every mapped field, translated; the status; nothing else."""
+        row: dict = {}
+        for mapping in self.mappings:
+            value = plain(record.get(mapping["remote"]))
+            if value in (None, "") and mapping.get("fallback"):
+                value = plain(record.get(mapping["fallback"]))
+            translate = mapping.get("translate") or {}
+            if translate and value is not None:
+                value = translate.get(str(value), value)
+            row[mapping["local"]] = "" if value is None else value
+        phone = str(row.get("phone") or "")
+        if phone and row.get("email"):
+            try:  # an office number must not cost a contact that has an email: it just doesn't come along
+                phone_normalize(phone, region=region)
+            except InvalidContactPoint:
+                row["phone"] = ""
+        if self.status_field:
+            row[f"custom:{self.status_field}"] = STATUS_BY_OBJECT.get(self.sobject, "")
+        return row
+
+    def opted_out(self, record: dict) -> list[str]:
+        """The channels a record says it is opted out of (never the other way round: SPEC UNS-4)."""
+        return [channel for channel, name in self.optout_fields.items() if name and truthy(record.get(name))]
+
+
+def object_plans(settings: SalesforceSettings) -> list[ObjectPlan]:
+    """Leads first: a lead converted since the last run links its contact before that contact is read."""
+    wanted = [name for name, on in (("Lead", settings.pull_leads), ("Contact", settings.pull_contacts)) if on]
+    return [
+        ObjectPlan(
+            sobject=name,
+            mappings=[m for m in (settings.field_map or {}).get(name, []) if m.get("remote") and m.get("local")],
+            status_field=settings.status_field,
+            sync_flag_field=settings.sync_flag_field,
+            optout_fields={k: v for k, v in (settings.optout_fields or {}).items() if v},
+        )
+        for name in wanted
+    ]

@@ -1,0 +1,368 @@
+"""The inbound engine: Salesforce records into platform contacts, page by page (SPEC SF-4…6, SF-8, SF-17).
+
+Every page lands in one transaction: contacts through the upsert engine, their ExternalRefs, the
+opt-outs, and the cursor's watermark — so a run stopped anywhere resumes from the last page that
+committed, and the overlap window it reads again is recognised record by record (ExternalRef keeps
+each record's last SystemModstamp), never applied twice.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.models import Contact, Group, GroupMembership
+from contacts.services import group_members_remove, suppressions_add
+from contacts.upsert import Policy, Status, contacts_upsert
+
+from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from ..services import sync_error_record, sync_errors_resolve
+from ..storage import refs_find, refs_save
+from .client import SalesforceClient
+from .errors import SalesforceRequestError
+from .mapping import ObjectPlan, parse_datetime, soql_datetime, truthy
+
+SOURCE = "salesforce"
+NO_POINT = "no_point"  # a record with neither email nor mobile: counted and reported, not retried
+DELETED_WINDOW = timedelta(days=15)
+RETRY_BATCH = 200  # ids per `Id IN (…)` query
+BULK_BATCH = 5000  # records landed per transaction from a bulk result (the upsert engine's chunk)
+
+
+def overlap() -> timedelta:
+    return timedelta(seconds=getattr(django_settings, "SALESFORCE_PULL_OVERLAP_SECONDS", 60))
+
+
+def bulk_threshold() -> int:
+    return getattr(django_settings, "SALESFORCE_BULK_THRESHOLD", 20_000)
+
+
+class RunCancelled(Exception):
+    pass
+
+
+class Puller:
+    """One run's inbound work for one connection. Counters feed the SyncRun."""
+
+    def __init__(self, *, connection: Connection, settings: SalesforceSettings, client: SalesforceClient, run: SyncRun):
+        self.connection = connection
+        self.account = connection.account
+        self.settings = settings
+        self.client = client
+        self.run = run
+        self.counts: Counter = Counter()
+        self.groups = [settings.inbound_group] if settings.inbound_group_id else []
+        self.policy = Policy(add_new=True, update_existing=True, avoid_losing_data=False)
+        self._open_errors: bool | None = None
+
+    # --- cursors ------------------------------------------------------------------------------------
+
+    def cursor(self, stream: str) -> SyncCursor:
+        return SyncCursor.objects.get_or_create(account=self.account, connection=self.connection, stream=stream)[0]
+
+    def check_cancelled(self) -> None:
+        if SyncRun.objects.filter(pk=self.run.pk, state=SyncRun.State.CANCELLED).exists():
+            raise RunCancelled
+
+    # --- records ------------------------------------------------------------------------------------
+
+    def pull_object(self, plan: ObjectPlan, *, full: bool = False) -> None:
+        """New and changed records of one object since its watermark (all of them the first time)."""
+        cursor = self.cursor(plan.sobject)
+        initial = cursor.full_sync_done_at is None or full
+        started = timezone.now()
+        where = []
+        if cursor.watermark is not None and not full:
+            where.append(f"SystemModstamp >= {soql_datetime(cursor.watermark - overlap())}")
+        if plan.sync_flag_field:
+            where.append(f"{plan.sync_flag_field} = true")
+        soql = f"SELECT {', '.join(plan.fields)} FROM {plan.sobject}"
+        if where:
+            soql += " WHERE " + " AND ".join(where)
+        soql += " ORDER BY SystemModstamp, Id"
+        if initial and cursor.watermark is None and self._large(plan):
+            self._pull_bulk(plan, cursor, soql)
+        else:
+            page = self.client.query(soql)
+            while True:
+                self.apply_page(plan, page.get("records", []), cursor=cursor, echo=not initial)
+                self.check_cancelled()
+                if page.get("done", True) or not page.get("nextRecordsUrl"):
+                    break
+                page = self.client.query_more(page["nextRecordsUrl"])
+        if initial:
+            cursor.full_sync_done_at = timezone.now()
+            cursor.save(update_fields=["full_sync_done_at", "updated_at"])
+            deleted = self.cursor(f"{plan.sobject}.deleted")
+            if deleted.watermark is None:  # deletions before the first full read were never ours
+                deleted.watermark = started
+                deleted.save(update_fields=["watermark", "updated_at"])
+
+    def _large(self, plan: ObjectPlan) -> bool:
+        counted = self.client.query(f"SELECT COUNT() FROM {plan.sobject}")
+        return int(counted.get("totalSize", 0)) > bulk_threshold()
+
+    def _pull_bulk(self, plan: ObjectPlan, cursor: SyncCursor, soql: str) -> None:
+        """A large first read through Bulk API 2.0: a handful of calls for hundreds of thousands of records."""
+        self.counts["bulk_queries"] += 1
+        batch: list[dict] = []
+        for row in self.client.bulk2_query(soql):
+            batch.append(row)
+            if len(batch) == BULK_BATCH:
+                self.apply_page(plan, batch, cursor=cursor, echo=False)
+                self.check_cancelled()
+                batch = []
+        if batch:
+            self.apply_page(plan, batch, cursor=cursor, echo=False)
+
+    def apply_page(self, plan: ObjectPlan, records: list[dict], *, cursor: SyncCursor | None, echo: bool) -> None:
+        """Land one page of records; with `cursor`, advance its watermark in the same transaction."""
+        if not records:
+            return
+        self.counts["received"] += len(records)
+        refs = refs_find(
+            connection_id=self.connection.pk, object_type=plan.sobject, external_ids=[r["Id"] for r in records]
+        )
+        rows, landing, conversions = [], [], []
+        newest = None
+        for record in records:
+            stamp = parse_datetime(record.get("SystemModstamp"))
+            newest = max(newest, stamp) if newest and stamp else (stamp or newest)
+            ref = refs.get(record["Id"])
+            if ref is not None and ref.last_modstamp and stamp and stamp <= ref.last_modstamp and cursor is not None:
+                self.counts["already_synced"] += 1  # the overlap window, read again
+                continue
+            if echo and record.get("LastModifiedById") == self.connection.external_user_id:
+                self.counts["echo_skipped"] += 1  # our own write coming back
+                continue
+            if plan.sobject == "Lead" and truthy(record.get("IsConverted")):
+                conversions.append((record, ref))
+                continue
+            row = plan.row(record, region=self.account.default_region)
+            if (
+                ref is not None
+                and ref.deleted_at is None
+                and self.settings.unique_key == SalesforceSettings.UniqueKey.ID
+            ):
+                row["known_id"] = ref.contact_id
+            rows.append(row)
+            landing.append((record, stamp))
+        with transaction.atomic():
+            if rows:
+                result = contacts_upsert(
+                    account=self.account,
+                    rows=rows,
+                    policy=self.policy,
+                    source=SOURCE,
+                    groups=self.groups,
+                    keep_outcomes=True,
+                )
+                self._land(plan, rows, landing, result.outcomes)
+            if conversions:
+                self._follow_conversions(conversions)
+            if cursor is not None and newest is not None:
+                cursor.watermark = max(cursor.watermark, newest) if cursor.watermark else newest
+                cursor.position = {"last_id": records[-1]["Id"], "run": self.run.pk}
+                cursor.save(update_fields=["watermark", "position", "updated_at"])
+        if plan.sync_flag_field:
+            self._clear_flags(plan, records)
+
+    def _clear_flags(self, plan: ObjectPlan, records: list[dict]) -> None:
+        """Sync-flag mode: records brought in get their flag cleared, 200 a call (after the page committed:
+        a run stopped in between reads them again, which changes nothing)."""
+        flagged = [r["Id"] for r in records if truthy(r.get(plan.sync_flag_field))]
+        if not flagged:
+            return
+        results = self.client.composite_update(
+            [{"Id": record_id, plan.sync_flag_field: False} for record_id in flagged], sobject=plan.sobject
+        )
+        self.counts["flags_cleared"] += sum(1 for r in results if r.get("success"))
+        self.counts["records_out"] += sum(1 for r in results if r.get("success"))
+
+    def _land(self, plan: ObjectPlan, rows: list[dict], landing: list, outcomes) -> None:
+        refs, ok_ids, opt_outs = [], [], {}
+        for outcome in outcomes:
+            record, stamp = landing[outcome.index - 1]
+            if outcome.status == Status.REJECTED:
+                self._failed(plan, record, outcome.reason)
+                continue
+            self.counts[outcome.status] += 1
+            synced = {k: v for k, v in rows[outcome.index - 1].items() if k != "known_id"}
+            refs.append((record["Id"], outcome.contact_id, stamp, synced))
+            ok_ids.append(record["Id"])
+            for channel in plan.opted_out(record):
+                opt_outs.setdefault(channel, set()).add(outcome.contact_id)
+        refs_save(account_id=self.account.pk, connection_id=self.connection.pk, object_type=plan.sobject, rows=refs)
+        if self.has_open_errors():
+            sync_errors_resolve(
+                account=self.account,
+                connection=self.connection,
+                direction=SyncError.Direction.IN,
+                object_type=plan.sobject,
+                external_ids=ok_ids,
+            )
+        self._suppress(opt_outs)
+
+    def has_open_errors(self) -> bool:
+        """Whether any inbound record of this connection failed before (checked once a run, and after a failure)."""
+        if self._open_errors is None:
+            self._open_errors = (
+                SyncError.objects.filter(connection=self.connection, direction=SyncError.Direction.IN)
+                .exclude(state=SyncError.State.RESOLVED)
+                .exists()
+            )
+        return self._open_errors
+
+    def _failed(self, plan: ObjectPlan, record: dict, reason: str) -> None:
+        if not (record.get("Email") or record.get("MobilePhone") or record.get("Phone")):
+            self.counts["no_contact_point"] += 1  # nothing to reach them by: not a contact for this platform
+            return
+        self.counts["failed"] += 1
+        self._open_errors = True
+        sync_error_record(
+            account=self.account,
+            connection=self.connection,
+            direction=SyncError.Direction.IN,
+            object_type=plan.sobject,
+            external_id=record["Id"],
+            code="rejected",
+            message=reason,
+            payload={k: v for k, v in record.items() if k != "attributes"},
+            run=self.run,
+        )
+
+    def _suppress(self, opt_outs: dict[str, set[int]]) -> None:
+        """Opt-outs become platform suppressions; a cleared box never lifts one (SPEC SF-9, UNS-4)."""
+        for channel, contact_ids in opt_outs.items():
+            column = "email" if channel == "email" else "phone"
+            points = Contact.objects.filter(account=self.account, pk__in=contact_ids).values_list(column, flat=True)
+            points = [p for p in points if p]
+            if points:
+                added = suppressions_add(
+                    account=self.account,
+                    points=points,
+                    reason=_("Opted out in Salesforce"),
+                    source=SOURCE,
+                    channel=channel,
+                )
+                self.counts["opted_out"] += added["added"]
+
+    def _follow_conversions(self, conversions: list[tuple[dict, ExternalRef | None]]) -> None:
+        """A converted lead's contact continues as the Salesforce Contact: same platform contact, no new one."""
+        for record, ref in conversions:
+            contact_sf_id = record.get("ConvertedContactId")
+            if ref is None or not contact_sf_id:
+                self.counts["converted_unknown"] += 1  # converted before we knew it: the Contact brings it
+                continue
+            ExternalRef.objects.get_or_create(
+                connection=self.connection,
+                object_type="Contact",
+                external_id=contact_sf_id,
+                defaults={"account": self.account, "contact_id": ref.contact_id, "synced_values": ref.synced_values},
+            )
+            ExternalRef.objects.filter(pk=ref.pk).update(
+                converted_to=contact_sf_id, last_modstamp=parse_datetime(record.get("SystemModstamp"))
+            )
+            self.counts["converted"] += 1
+
+    # --- deletions ----------------------------------------------------------------------------------
+
+    def pull_deletes(self, plan: ObjectPlan) -> None:
+        """Records deleted in Salesforce since the last look; a full reconcile when the 15-day log is too short."""
+        cursor = self.cursor(f"{plan.sobject}.deleted")
+        now = timezone.now()
+        start = cursor.watermark or now
+        if now - start < timedelta(minutes=2):
+            return  # Salesforce answers whole minutes only
+        if now - start >= DELETED_WINDOW - timedelta(hours=1):
+            self.reconcile(plan)
+            cursor.watermark = now
+            cursor.save(update_fields=["watermark", "updated_at"])
+            return
+        try:
+            answer = self.client.deleted(plan.sobject, start, now)
+        except SalesforceRequestError as exc:
+            if exc.error_code != "INVALID_REPLICATION_DATE":
+                raise
+            self.reconcile(plan)
+            cursor.watermark = now
+            cursor.save(update_fields=["watermark", "updated_at"])
+            return
+        earliest = parse_datetime(answer.get("earliestDateAvailable"))
+        if earliest is not None and earliest > start:
+            self.reconcile(plan)
+        else:
+            self.apply_deletes(plan, [d["id"] for d in answer.get("deletedRecords", [])])
+        covered = parse_datetime(answer.get("latestDateCovered")) or now
+        cursor.watermark = covered
+        cursor.save(update_fields=["watermark", "updated_at"])
+
+    def reconcile(self, plan: ObjectPlan) -> None:
+        """Every id Salesforce still has, against every live reference of ours: the missing ones were deleted."""
+        self.counts["reconciles"] += 1
+        alive: set[str] = set()
+        page = self.client.query(f"SELECT Id FROM {plan.sobject}")
+        while True:
+            alive.update(r["Id"] for r in page.get("records", []))
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                break
+            page = self.client.query_more(page["nextRecordsUrl"])
+        ours = ExternalRef.objects.filter(
+            connection=self.connection, object_type=plan.sobject, deleted_at__isnull=True, converted_to=""
+        ).values_list("external_id", flat=True)
+        self.apply_deletes(plan, [i for i in ours if i not in alive])
+
+    @transaction.atomic
+    def apply_deletes(self, plan: ObjectPlan, external_ids: list[str]) -> None:
+        refs = ExternalRef.objects.filter(
+            connection=self.connection, object_type=plan.sobject, external_id__in=external_ids, deleted_at__isnull=True
+        )
+        contact_ids = set(refs.values_list("contact_id", flat=True))
+        if not contact_ids:
+            return
+        refs.update(deleted_at=timezone.now())
+        self.counts["deleted"] += len(contact_ids)
+        still_linked = set(
+            ExternalRef.objects.filter(
+                connection=self.connection, contact_id__in=contact_ids, deleted_at__isnull=True
+            ).values_list("contact_id", flat=True)
+        )
+        gone = contact_ids - still_linked  # a contact also known as another live record stays as it is
+        if self.settings.delete_mode == SalesforceSettings.DeleteMode.DELETE_CONTACT:
+            Contact.objects.filter(account=self.account, pk__in=gone).delete()
+            return
+        group_ids = set(self.settings.synced_groups.values_list("pk", flat=True))
+        if self.settings.inbound_group_id:
+            group_ids.add(self.settings.inbound_group_id)
+        for group in Group.objects.filter(account=self.account, pk__in=group_ids):
+            if GroupMembership.objects.filter(group=group, contact_id__in=gone).exists():
+                group_members_remove(account=self.account, actor=None, group=group, contact_ids=gone)
+
+    # --- per-record retries -------------------------------------------------------------------------
+
+    def retry_due(self, plans: list[ObjectPlan], now: datetime | None = None) -> None:
+        """Records that failed before and whose backoff has passed: read again by id and landed again."""
+        now = now or timezone.now()
+        for plan in plans:
+            due = list(
+                SyncError.objects.filter(
+                    account=self.account,
+                    connection=self.connection,
+                    direction=SyncError.Direction.IN,
+                    object_type=plan.sobject,
+                    state=SyncError.State.PENDING,
+                    next_attempt_at__lte=now,
+                )
+                .exclude(external_id="")
+                .values_list("external_id", flat=True)[:2000]
+            )
+            for start in range(0, len(due), RETRY_BATCH):
+                ids = ", ".join(f"'{i}'" for i in due[start : start + RETRY_BATCH] if i.isalnum())
+                if not ids:
+                    continue
+                page = self.client.query(f"SELECT {', '.join(plan.fields)} FROM {plan.sobject} WHERE Id IN ({ids})")
+                self.counts["retried"] += len(page.get("records", []))
+                self.apply_page(plan, page.get("records", []), cursor=None, echo=False)

@@ -1,0 +1,79 @@
+"""Set-based reads and writes of ExternalRef rows for the sync engines.
+
+A page of 2,000 records travels as one JSON parameter: far cheaper than 2,000 bound values each way.
+"""
+
+import json
+from datetime import datetime
+
+from django.db import connection as db
+from django.db.models.expressions import RawSQL
+
+from .models import ExternalRef
+
+
+def json_list(values) -> RawSQL:
+    """`IN (…)` right-hand side for many values, sent as one JSON text."""
+    return RawSQL("SELECT jsonb_array_elements_text(%s::jsonb)", [json.dumps(list(values), ensure_ascii=False)])
+
+
+def _postgres() -> bool:
+    return db.vendor == "postgresql"
+
+
+def refs_find(*, connection_id: int, object_type: str, external_ids: list[str]) -> dict[str, ExternalRef]:
+    ids = json_list(external_ids) if _postgres() else list(external_ids)
+    found = ExternalRef.objects.filter(connection_id=connection_id, object_type=object_type, external_id__in=ids)
+    return {ref.external_id: ref for ref in found}
+
+
+def refs_save(
+    *, account_id: int, connection_id: int, object_type: str, rows: list[tuple[str, int, datetime | None, dict]]
+) -> None:
+    """Create or update refs from (external id, contact id, last SystemModstamp, synced values); a ref
+    that was marked deleted and comes back is live again."""
+    if not rows:
+        return
+    if not _postgres():
+        ExternalRef.objects.bulk_create(
+            [
+                ExternalRef(
+                    account_id=account_id,
+                    connection_id=connection_id,
+                    object_type=object_type,
+                    external_id=external_id,
+                    contact_id=contact_id,
+                    last_modstamp=stamp,
+                    synced_values=values,
+                    deleted_at=None,
+                )
+                for external_id, contact_id, stamp, values in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["connection", "object_type", "external_id"],
+            update_fields=["contact", "last_modstamp", "synced_values", "deleted_at", "updated_at"],
+            batch_size=500,
+        )
+        return
+    payload = json.dumps(
+        [
+            {"e": external_id, "c": contact_id, "m": stamp.isoformat() if stamp else None, "v": values}
+            for external_id, contact_id, stamp, values in rows
+        ],
+        ensure_ascii=False,
+        default=str,
+    )
+    table = ExternalRef._meta.db_table
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (account_id, connection_id, object_type, external_id, contact_id, last_modstamp,
+                                 synced_values, converted_to, created_at, updated_at)
+            SELECT %s, %s, %s, r.e, r.c, r.m, r.v, '', now(), now()
+              FROM jsonb_to_recordset(%s::jsonb) AS r(e text, c bigint, m timestamptz, v jsonb)
+            ON CONFLICT (connection_id, object_type, external_id) DO UPDATE
+               SET contact_id = EXCLUDED.contact_id, last_modstamp = EXCLUDED.last_modstamp,
+                   synced_values = EXCLUDED.synced_values, deleted_at = NULL, updated_at = now()
+            """,
+            [account_id, connection_id, object_type, payload],
+        )
