@@ -340,9 +340,12 @@ def test_a_fault_run_ends_in_exactly_the_state_of_a_fault_free_run(
     assert connection.cursors.get(stream="Lead").watermark == newest
 
 
-def test_a_worker_killed_between_pages_resumes_without_duplicates(account, connection, sf_emulator, monkeypatch):
+def test_a_worker_killed_between_pages_resumes_without_duplicates(
+    account, connection, sf_emulator, monkeypatch, settings
+):
     from integrations.salesforce import pull
 
+    settings.SALESFORCE_BULK_THRESHOLD = 10_000  # REST pages of 2,000
     _seed_story(sf_emulator, count=4500)  # three pages of 2,000
     real = pull.Puller.apply_page
     pages = []

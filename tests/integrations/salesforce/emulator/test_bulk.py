@@ -4,7 +4,7 @@ import re
 
 from .support import error_of, lead
 
-CSV = "LastName,Company,Email\nAble,Acme,able@example.com\nBaker,,baker@example.com\n\"O'Neil, Eve\",Acme,\n"
+CSV = 'LastName,Company,Email\nAble,Acme,able@example.com\nBaker,,baker@example.com\n"O\'Neil, Eve",Acme,\n'
 
 
 def _rows(text: str) -> list[dict]:
@@ -12,13 +12,17 @@ def _rows(text: str) -> list[dict]:
 
 
 def _ingest(rest, csv_text: str, operation: str = "insert", **job) -> str:
-    created = rest("POST", "/jobs/ingest", json={"object": "Lead", "operation": operation, "contentType": "CSV",
-                                                 "lineEnding": "LF", **job})
+    created = rest(
+        "POST",
+        "/jobs/ingest",
+        json={"object": "Lead", "operation": operation, "contentType": "CSV", "lineEnding": "LF", **job},
+    )
     assert created.status_code == 200, created.text
     info = created.json()
     assert info["state"] == "Open" and info["contentUrl"] == f"services/data/v59.0/jobs/ingest/{info['id']}/batches"
-    uploaded = rest("PUT", f"/jobs/ingest/{info['id']}/batches", data=csv_text.encode(),
-                    headers={"Content-Type": "text/csv"})
+    uploaded = rest(
+        "PUT", f"/jobs/ingest/{info['id']}/batches", data=csv_text.encode(), headers={"Content-Type": "text/csv"}
+    )
     assert uploaded.status_code == 201, uploaded.text
     closed = rest("PATCH", f"/jobs/ingest/{info['id']}", json={"state": "UploadComplete"})
     assert closed.json()["state"] == "UploadComplete"
@@ -60,12 +64,15 @@ def test_ingest_upsert_on_an_external_id_field(sf_emulator, rest):
     sf_emulator.org.add_field("Lead", "Platform_Id__c", "string", external_id=True)
     existing = lead(sf_emulator, 1, Platform_Id__c="P-1")
 
-    job = _ingest(rest, "Platform_Id__c,LastName,Company\nP-1,Renamed,Acme\nP-2,Brand New,Acme\n",
-                  operation="upsert", externalIdFieldName="Platform_Id__c")
+    job = _ingest(
+        rest,
+        "Platform_Id__c,LastName,Company\nP-1,Renamed,Acme\nP-2,Brand New,Acme\n",
+        operation="upsert",
+        externalIdFieldName="Platform_Id__c",
+    )
 
     results = _rows(rest("GET", f"/jobs/ingest/{job}/successfulResults").text)
-    assert [(row["sf__Id"] == existing, row["sf__Created"]) for row in results] == [(True, "false"),
-                                                                                   (False, "true")]
+    assert [(row["sf__Id"] == existing, row["sf__Created"]) for row in results] == [(True, "false"), (False, "true")]
     assert sf_emulator.org.get("Lead", existing)["LastName"] == "Renamed"
 
 
@@ -95,17 +102,24 @@ def test_simple_salesforce_bulk2_ingest_round_trip(sf_emulator, api):
 
 
 def test_bulk_query_serves_csv_in_sets_with_a_locator(sf_emulator, rest):
-    sf_emulator.org.bulk_create("Lead", [{"LastName": f"L{n}", "Company": "Acme", "HasOptedOutOfEmail": n == 1}
-                                         for n in range(5)])
-    job = rest("POST", "/jobs/query", json={"operation": "query",
-                                            "query": "SELECT Id, LastName, Email, HasOptedOutOfEmail, CreatedDate "
-                                                     "FROM Lead ORDER BY LastName"}).json()
+    sf_emulator.org.bulk_create(
+        "Lead", [{"LastName": f"L{n}", "Company": "Acme", "HasOptedOutOfEmail": n == 1} for n in range(5)]
+    )
+    job = rest(
+        "POST",
+        "/jobs/query",
+        json={
+            "operation": "query",
+            "query": "SELECT Id, LastName, Email, HasOptedOutOfEmail, CreatedDate FROM Lead ORDER BY LastName",
+        },
+    ).json()
     assert (job["state"], job["object"], job["id"][:3]) == ("UploadComplete", "Lead", "750")
 
     info = rest("GET", f"/jobs/query/{job['id']}").json()
     first = rest("GET", f"/jobs/query/{job['id']}/results", params={"maxRecords": 3})
-    second = rest("GET", f"/jobs/query/{job['id']}/results",
-                  params={"maxRecords": 3, "locator": first.headers["Sforce-Locator"]})
+    second = rest(
+        "GET", f"/jobs/query/{job['id']}/results", params={"maxRecords": 3, "locator": first.headers["Sforce-Locator"]}
+    )
 
     assert (info["state"], info["numberRecordsProcessed"]) == ("JobComplete", 5)
     assert first.text.splitlines()[0] == '"Id","LastName","Email","HasOptedOutOfEmail","CreatedDate"'

@@ -13,9 +13,17 @@ def test_create_answers_per_record(sf_emulator, rest):
     results = rest("POST", "/composite/sobjects", json={"allOrNone": False, "records": records}).json()
 
     assert [result["success"] for result in results] == [True, False, True]
-    assert results[1] == {"id": None, "success": False, "errors": [
-        {"statusCode": "REQUIRED_FIELD_MISSING", "message": "Required fields are missing: [LastName, Company]",
-         "fields": ["LastName", "Company"]}]}
+    assert results[1] == {
+        "id": None,
+        "success": False,
+        "errors": [
+            {
+                "statusCode": "REQUIRED_FIELD_MISSING",
+                "message": "Required fields are missing: [LastName, Company]",
+                "fields": ["LastName", "Company"],
+            }
+        ],
+    }
     assert {record["Id"] for record in sf_emulator.org.records("Lead")} == {results[0]["id"], results[2]["id"]}
 
 
@@ -24,9 +32,18 @@ def test_all_or_none_rolls_every_record_back(sf_emulator, rest):
 
     results = rest("POST", "/composite/sobjects", json={"allOrNone": True, "records": records}).json()
 
-    assert results[0] == {"id": None, "success": False, "errors": [
-        {"statusCode": ROLLED_BACK, "message": "Record rolled back because not all records were valid and the "
-                                               "request was using AllOrNone header", "fields": []}]}
+    assert results[0] == {
+        "id": None,
+        "success": False,
+        "errors": [
+            {
+                "statusCode": ROLLED_BACK,
+                "message": "Record rolled back because not all records were valid and the "
+                "request was using AllOrNone header",
+                "fields": [],
+            }
+        ],
+    }
     assert results[1]["errors"][0]["statusCode"] == "INVALID_EMAIL_ADDRESS"
     assert sf_emulator.org.records("Lead") == []
 
@@ -34,8 +51,12 @@ def test_all_or_none_rolls_every_record_back(sf_emulator, rest):
 def test_update_answers_per_record(sf_emulator, rest):
     kept, gone = lead(sf_emulator, 1), lead(sf_emulator, 2)
     sf_emulator.org.delete("Lead", gone)
-    records = [_lead(id=kept, FirstName="Kept"), _lead(id=gone, FirstName="Gone"), _lead(FirstName="No id"),
-               {"attributes": {"type": "Lead"}, "Id": "00Q5g000000ZZZZEAI", "FirstName": "Nobody"}]
+    records = [
+        _lead(id=kept, FirstName="Kept"),
+        _lead(id=gone, FirstName="Gone"),
+        _lead(FirstName="No id"),
+        {"attributes": {"type": "Lead"}, "Id": "00Q5g000000ZZZZEAI", "FirstName": "Nobody"},
+    ]
 
     results = rest("PATCH", "/composite/sobjects", json={"allOrNone": False, "records": records}).json()
 
@@ -61,8 +82,9 @@ def test_delete_takes_ids_and_answers_per_record(sf_emulator, rest):
     first, second = lead(sf_emulator, 1), lead(sf_emulator, 2)
     sf_emulator.org.delete("Lead", second)
 
-    results = rest("DELETE", "/composite/sobjects", params={"ids": f"{first},{second},bogus",
-                                                            "allOrNone": "false"}).json()
+    results = rest(
+        "DELETE", "/composite/sobjects", params={"ids": f"{first},{second},bogus", "allOrNone": "false"}
+    ).json()
 
     assert results[0] == {"id": first, "success": True, "errors": []}
     assert results[1]["errors"][0]["statusCode"] == "ENTITY_IS_DELETED"
@@ -81,7 +103,8 @@ def test_more_than_200_records_are_refused(rest):
 def test_retrieve_several_records_at_once(sf_emulator, rest):
     first, second = lead(sf_emulator, 1), lead(sf_emulator, 2)
 
-    body = rest("GET", "/composite/sobjects/Lead", params={"ids": f"{first},{second},00Q5g000000ZZZZEAI",
-                                                           "fields": "Id,Email"}).json()
+    body = rest(
+        "GET", "/composite/sobjects/Lead", params={"ids": f"{first},{second},00Q5g000000ZZZZEAI", "fields": "Id,Email"}
+    ).json()
 
     assert [item and item["Email"] for item in body] == ["lead1@example.com", "lead2@example.com", None]

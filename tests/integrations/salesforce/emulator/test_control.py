@@ -8,8 +8,12 @@ def _control(sf, http, name: str, body: dict | None = None, method: str = "POST"
 
 
 def test_seed_creates_records_as_the_chosen_user(sf_emulator, http):
-    body = _control(sf_emulator, http, "seed", {"sobject": "Contact", "by_user": "integration",
-                                                "records": [{"LastName": "A"}, {"LastName": "B"}]})
+    body = _control(
+        sf_emulator,
+        http,
+        "seed",
+        {"sobject": "Contact", "by_user": "integration", "records": [{"LastName": "A"}, {"LastName": "B"}]},
+    )
 
     records = sf_emulator.org.records("Contact")
     assert body["ids"] == [record["Id"] for record in records]
@@ -17,8 +21,9 @@ def test_seed_creates_records_as_the_chosen_user(sf_emulator, http):
 
 
 def test_seed_refuses_invalid_records(sf_emulator, http):
-    response = http.post(f"{sf_emulator.base_url}/__emulator__/seed", json={"sobject": "Lead",
-                                                                             "records": [{"LastName": "A"}]})
+    response = http.post(
+        f"{sf_emulator.base_url}/__emulator__/seed", json={"sobject": "Lead", "records": [{"LastName": "A"}]}
+    )
 
     assert response.status_code == 400 and response.json()[0]["errorCode"] == "REQUIRED_FIELD_MISSING"
 

@@ -7,8 +7,16 @@ from .support import lead
 
 def test_converting_a_lead_creates_an_account_and_a_contact_carrying_its_details(sf_emulator):
     org = sf_emulator.org
-    lead_id = lead(sf_emulator, FirstName="Grace", LastName="Hopper", Company="Navy", Email="grace@example.com",
-                   Phone="+1 555 0100", MobilePhone="+1 555 0101", HasOptedOutOfEmail=True)
+    lead_id = lead(
+        sf_emulator,
+        FirstName="Grace",
+        LastName="Hopper",
+        Company="Navy",
+        Email="grace@example.com",
+        Phone="+1 555 0100",
+        MobilePhone="+1 555 0101",
+        HasOptedOutOfEmail=True,
+    )
     before = org.get("Lead", lead_id)
 
     contact_id = org.convert_lead(lead_id)
@@ -19,9 +27,14 @@ def test_converting_a_lead_creates_an_account_and_a_contact_carrying_its_details
     assert converted["ConvertedDate"] == converted["SystemModstamp"][:10]
     assert converted["SystemModstamp"] >= before["SystemModstamp"]
     assert account["Name"] == "Navy" and contact["AccountId"] == account["Id"]
-    assert (contact["FirstName"], contact["LastName"], contact["Email"], contact["Phone"], contact["MobilePhone"],
-            contact["HasOptedOutOfEmail"]) == ("Grace", "Hopper", "grace@example.com", "+1 555 0100",
-                                               "+1 555 0101", True)
+    assert (
+        contact["FirstName"],
+        contact["LastName"],
+        contact["Email"],
+        contact["Phone"],
+        contact["MobilePhone"],
+        contact["HasOptedOutOfEmail"],
+    ) == ("Grace", "Hopper", "grace@example.com", "+1 555 0100", "+1 555 0101", True)
     assert contact["LastModifiedById"] == org.admin_user_id
 
 
@@ -31,8 +44,11 @@ def test_a_conversion_shows_in_queries(sf_emulator, api):
 
     record = api.query(f"SELECT IsConverted, ConvertedContactId, Status FROM Lead WHERE Id = '{lead_id}'")["records"][0]
 
-    assert (record["IsConverted"], record["ConvertedContactId"], record["Status"]) == (True, contact_id,
-                                                                                        "Closed - Converted")
+    assert (record["IsConverted"], record["ConvertedContactId"], record["Status"]) == (
+        True,
+        contact_id,
+        "Closed - Converted",
+    )
 
 
 def test_converting_into_an_existing_contact_only_fills_its_blanks(sf_emulator):

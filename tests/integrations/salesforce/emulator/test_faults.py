@@ -28,19 +28,35 @@ def test_latency_slows_calls_without_failing_them(sf_emulator, rest):
 
 
 def test_expired_sessions_answer_401_and_a_refresh_token_still_works(sf_emulator, http):
-    code_response = http.get(f"{sf_emulator.base_url}/services/oauth2/authorize", allow_redirects=False,
-                             params={"response_type": "code", "client_id": CLIENT["client_id"],
-                                     "redirect_uri": "https://app.example.test/cb"})
+    code_response = http.get(
+        f"{sf_emulator.base_url}/services/oauth2/authorize",
+        allow_redirects=False,
+        params={
+            "response_type": "code",
+            "client_id": CLIENT["client_id"],
+            "redirect_uri": "https://app.example.test/cb",
+        },
+    )
     code = code_response.headers["Location"].split("code=")[1]
-    tokens = grant(sf_emulator, http, grant_type="authorization_code", code=code,
-                   redirect_uri="https://app.example.test/cb", **CLIENT).json()
+    tokens = grant(
+        sf_emulator,
+        http,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri="https://app.example.test/cb",
+        **CLIENT,
+    ).json()
     sf_emulator.faults.expire_sessions()
 
-    refused = http.get(f"{sf_emulator.base_url}/services/data/v59.0/limits",
-                       headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    refused = http.get(
+        f"{sf_emulator.base_url}/services/data/v59.0/limits",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
     renewed = grant(sf_emulator, http, grant_type="refresh_token", refresh_token=tokens["refresh_token"], **CLIENT)
-    again = http.get(f"{sf_emulator.base_url}/services/data/v59.0/limits",
-                     headers={"Authorization": f"Bearer {renewed.json()['access_token']}"})
+    again = http.get(
+        f"{sf_emulator.base_url}/services/data/v59.0/limits",
+        headers={"Authorization": f"Bearer {renewed.json()['access_token']}"},
+    )
 
     assert refused.status_code == 401
     assert refused.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
@@ -55,11 +71,27 @@ def test_simple_salesforce_sees_an_expired_session(sf_emulator, api):
 
 
 def test_revoked_refresh_tokens_stop_working(sf_emulator, http):
-    code = http.get(f"{sf_emulator.base_url}/services/oauth2/authorize", allow_redirects=False,
-                    params={"response_type": "code", "client_id": CLIENT["client_id"],
-                            "redirect_uri": "https://app.example.test/cb"}).headers["Location"].split("code=")[1]
-    tokens = grant(sf_emulator, http, grant_type="authorization_code", code=code,
-                   redirect_uri="https://app.example.test/cb", **CLIENT).json()
+    code = (
+        http.get(
+            f"{sf_emulator.base_url}/services/oauth2/authorize",
+            allow_redirects=False,
+            params={
+                "response_type": "code",
+                "client_id": CLIENT["client_id"],
+                "redirect_uri": "https://app.example.test/cb",
+            },
+        )
+        .headers["Location"]
+        .split("code=")[1]
+    )
+    tokens = grant(
+        sf_emulator,
+        http,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri="https://app.example.test/cb",
+        **CLIENT,
+    ).json()
 
     sf_emulator.faults.revoke_refresh_tokens()
 
@@ -102,13 +134,17 @@ def test_a_locked_row_fails_a_single_record_write(sf_emulator, rest):
 def test_locked_rows_fail_records_one_by_one_in_a_collection(sf_emulator, rest):
     first, second, third = (lead(sf_emulator, n) for n in range(3))
     sf_emulator.faults.set(lock_rows=2)
-    records = [{"attributes": {"type": "Lead"}, "Id": record_id, "FirstName": "New"}
-               for record_id in (first, second, third)]
+    records = [
+        {"attributes": {"type": "Lead"}, "Id": record_id, "FirstName": "New"} for record_id in (first, second, third)
+    ]
 
     results = rest("PATCH", "/composite/sobjects", json={"allOrNone": False, "records": records}).json()
 
     assert [result["errors"][0]["statusCode"] if result["errors"] else None for result in results] == [
-        "UNABLE_TO_LOCK_ROW", "UNABLE_TO_LOCK_ROW", None]
+        "UNABLE_TO_LOCK_ROW",
+        "UNABLE_TO_LOCK_ROW",
+        None,
+    ]
 
 
 def test_an_org_without_api_access(sf_emulator, rest):
@@ -117,8 +153,10 @@ def test_an_org_without_api_access(sf_emulator, rest):
     response = rest("GET", "/limits")
 
     assert response.status_code == 403
-    assert error_of(response) == {"message": "The REST API is not enabled for this Organization.",
-                                  "errorCode": "API_DISABLED_FOR_ORG"}
+    assert error_of(response) == {
+        "message": "The REST API is not enabled for this Organization.",
+        "errorCode": "API_DISABLED_FOR_ORG",
+    }
     assert sf_emulator.api_calls == 0
 
 

@@ -38,8 +38,17 @@ def test_records_created_over_https_get_valid_ids_with_real_key_prefixes(sf_emul
     task = api.Task.create({"Subject": "Call", "WhoId": contact})["id"]
     org = sf_emulator.org
 
-    prefixes = {campaign: "701", lead: "00Q", account: "001", contact: "003", member: "00v", task: "00T",
-                org.integration_user_id: "005", org.admin_user_id: "005", org.organization_id: "00D"}
+    prefixes = {
+        campaign: "701",
+        lead: "00Q",
+        account: "001",
+        contact: "003",
+        member: "00v",
+        task: "00T",
+        org.integration_user_id: "005",
+        org.admin_user_id: "005",
+        org.organization_id: "00D",
+    }
     for record_id, prefix in prefixes.items():
         assert len(record_id) == 18 and record_id[:3] == prefix
         assert record_id[15:] == ids.checksum(record_id[:15])

@@ -18,12 +18,22 @@ def people(sf_emulator):
     """Five leads at known times (one minute apart from T0)."""
     org = sf_emulator.org
     rows = [
-        {"FirstName": "Ann", "LastName": "Able", "Email": "ann@example.com", "HasOptedOutOfEmail": False,
-         "Phone": "+1 555 0001"},
+        {
+            "FirstName": "Ann",
+            "LastName": "Able",
+            "Email": "ann@example.com",
+            "HasOptedOutOfEmail": False,
+            "Phone": "+1 555 0001",
+        },
         {"FirstName": "Bob", "LastName": "Baker", "Email": "BOB@Example.com", "HasOptedOutOfEmail": True},
         {"FirstName": None, "LastName": "Cole", "Email": "cole@other.org", "HasOptedOutOfEmail": False},
-        {"FirstName": "Dee", "LastName": "Dunn", "Email": None, "HasOptedOutOfEmail": True,
-         "LeadSource": "Phone Inquiry"},
+        {
+            "FirstName": "Dee",
+            "LastName": "Dunn",
+            "Email": None,
+            "HasOptedOutOfEmail": True,
+            "LeadSource": "Phone Inquiry",
+        },
         {"FirstName": "Eve", "LastName": "O'Neil", "Email": "eve@example.com", "HasOptedOutOfEmail": False},
     ]
     for minute, row in enumerate(rows):
@@ -174,10 +184,16 @@ def test_ids_match_in_their_15_and_18_character_forms(sf_emulator, rest):
         ("SELECT Id FROM Leads", "INVALID_TYPE", "sObject type 'Leads' is not supported"),
         ("SELECT Id FROM Lead WHERE", "MALFORMED_QUERY", "unexpected token"),
         ("SELECT Id Lead", "MALFORMED_QUERY", "unexpected token: Lead"),
-        ("SELECT Id FROM Lead WHERE Email = 'a' AND LastName = 'b' OR Company = 'c'", "MALFORMED_QUERY",
-         "unexpected token: OR"),
-        ("SELECT Id FROM Lead WHERE SystemModstamp > '2024-01-01T00:00:00Z'", "INVALID_FIELD",
-         "must be of type dateTime and should not be enclosed in quotes"),
+        (
+            "SELECT Id FROM Lead WHERE Email = 'a' AND LastName = 'b' OR Company = 'c'",
+            "MALFORMED_QUERY",
+            "unexpected token: OR",
+        ),
+        (
+            "SELECT Id FROM Lead WHERE SystemModstamp > '2024-01-01T00:00:00Z'",
+            "INVALID_FIELD",
+            "must be of type dateTime and should not be enclosed in quotes",
+        ),
         ("SELECT Id FROM Lead WHERE HasOptedOutOfEmail = 'true'", "INVALID_FIELD", "must be of type boolean"),
         ("SELECT Id FROM Lead WHERE Email = 5", "INVALID_FIELD", "should be enclosed in quotes"),
         ("SELECT Id FROM Lead WHERE Id = 'nope'", "INVALID_QUERY_FILTER_OPERATOR", "invalid ID field: nope"),

@@ -45,8 +45,11 @@ def test_the_deleted_resource_lists_deletions_in_the_window(sf_emulator, rest, c
     sf_emulator.org.delete("Lead", gone)  # at 12:00:30
     clock.at(NOW + timedelta(minutes=5))
 
-    body = rest("GET", "/sobjects/Lead/deleted/",
-                params=_window(NOW - timedelta(minutes=10), NOW + timedelta(minutes=2, seconds=10))).json()
+    body = rest(
+        "GET",
+        "/sobjects/Lead/deleted/",
+        params=_window(NOW - timedelta(minutes=10), NOW + timedelta(minutes=2, seconds=10)),
+    ).json()
 
     assert body["deletedRecords"] == [{"id": gone, "deletedDate": "2030-06-01T12:00:30.000+0000"}]
     assert body["latestDateCovered"] == "2030-06-01T12:02:00.000+0000"  # seconds are ignored
@@ -56,8 +59,9 @@ def test_the_deleted_resource_lists_deletions_in_the_window(sf_emulator, rest, c
 def test_the_current_minute_is_never_covered(sf_emulator, rest, clock):
     sf_emulator.org.delete("Lead", lead(sf_emulator))  # 12:00:30
 
-    body = rest("GET", "/sobjects/Lead/deleted/",
-                params=_window(NOW - timedelta(minutes=10), NOW + timedelta(hours=1))).json()
+    body = rest(
+        "GET", "/sobjects/Lead/deleted/", params=_window(NOW - timedelta(minutes=10), NOW + timedelta(hours=1))
+    ).json()
 
     assert body["deletedRecords"] == []
     assert body["latestDateCovered"] == "2030-06-01T12:00:00.000+0000"
@@ -118,8 +122,9 @@ def test_the_updated_resource_lists_created_and_changed_records(sf_emulator, res
     sf_emulator.org.update("Lead", changed, {"FirstName": "New"})
     clock.at(NOW + timedelta(minutes=20))
 
-    body = rest("GET", "/sobjects/Lead/updated/",
-                params=_window(NOW + timedelta(minutes=5), NOW + timedelta(minutes=15))).json()
+    body = rest(
+        "GET", "/sobjects/Lead/updated/", params=_window(NOW + timedelta(minutes=5), NOW + timedelta(minutes=15))
+    ).json()
 
     assert body == {"ids": [changed, created], "latestDateCovered": "2030-06-01T12:15:00.000+0000"}
 
@@ -127,8 +132,10 @@ def test_the_updated_resource_lists_created_and_changed_records(sf_emulator, res
 def test_the_updated_resource_reaches_back_30_days_only(rest, clock):
     response = rest("GET", "/sobjects/Lead/updated/", params=_window(NOW - timedelta(days=31), NOW))
 
-    assert error_of(response) == {"message": "startDate cannot be more than 30 days ago",
-                                  "errorCode": "INVALID_REPLICATION_DATE"}
+    assert error_of(response) == {
+        "message": "startDate cannot be more than 30 days ago",
+        "errorCode": "INVALID_REPLICATION_DATE",
+    }
 
 
 def test_an_undeleted_record_is_back(sf_emulator, api):

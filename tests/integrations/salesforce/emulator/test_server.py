@@ -13,8 +13,9 @@ def test_the_certificate_is_trusted_through_the_ca_file_for_ip_and_localhost(sf_
     headers = {"Authorization": f"Bearer {token}"}
 
     by_ip = requests.get(f"{sf_emulator.base_url}{API}/limits", headers=headers, verify=sf_emulator.ca_path)
-    by_name = requests.get(f"https://localhost:{sf_emulator.port}{API}/limits", headers=headers,
-                           verify=sf_emulator.ca_path)
+    by_name = requests.get(
+        f"https://localhost:{sf_emulator.port}{API}/limits", headers=headers, verify=sf_emulator.ca_path
+    )
 
     assert by_ip.status_code == by_name.status_code == 200
 
@@ -45,9 +46,11 @@ def test_concurrent_clients_are_served_and_every_write_lands(sf_emulator, token)
         with requests.Session() as client:
             client.verify = sf_emulator.ca_path
             for item in range(10):
-                response = client.post(f"{sf_emulator.base_url}{API}/sobjects/Lead/",
-                                       json={"LastName": f"W{number}-{item}", "Company": "Acme"},
-                                       headers={"Authorization": f"Bearer {token}"})
+                response = client.post(
+                    f"{sf_emulator.base_url}{API}/sobjects/Lead/",
+                    json={"LastName": f"W{number}-{item}", "Company": "Acme"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 if response.status_code != 201:
                     failures.append(response.text)
 

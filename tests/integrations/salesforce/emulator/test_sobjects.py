@@ -5,8 +5,9 @@ from .support import API, error_of, lead
 
 
 def test_create_get_update_delete_through_simple_salesforce(sf_emulator, api):
-    created = api.Lead.create({"FirstName": "Ada", "LastName": "Lovelace", "Company": "Engines",
-                               "Email": "ada@example.com"})
+    created = api.Lead.create(
+        {"FirstName": "Ada", "LastName": "Lovelace", "Company": "Engines", "Email": "ada@example.com"}
+    )
     before = api.Lead.get(created["id"])
     status = api.Lead.update(created["id"], {"Phone": "+44 20 0000"})
     after = api.Lead.get(created["id"])
@@ -41,23 +42,63 @@ def test_get_can_pick_fields(sf_emulator, rest):
 @pytest.mark.parametrize(
     ("sobject", "fields", "code", "message", "error_fields"),
     [
-        ("Lead", {"FirstName": "No"}, "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName, Company]",
-         ["LastName", "Company"]),
-        ("Contact", {"Email": "x@example.com"}, "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]",
-         ["LastName"]),
+        (
+            "Lead",
+            {"FirstName": "No"},
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [LastName, Company]",
+            ["LastName", "Company"],
+        ),
+        (
+            "Contact",
+            {"Email": "x@example.com"},
+            "REQUIRED_FIELD_MISSING",
+            "Required fields are missing: [LastName]",
+            ["LastName"],
+        ),
         ("Account", {}, "REQUIRED_FIELD_MISSING", "Required fields are missing: [Name]", ["Name"]),
-        ("Lead", {"LastName": "X", "Company": "Y", "Colour": "red"}, "INVALID_FIELD",
-         "No such column 'Colour' on sobject of type Lead", None),
-        ("Lead", {"LastName": "X", "Company": "Y", "IsConverted": True}, "INVALID_FIELD_FOR_INSERT_UPDATE",
-         "Unable to create/update fields: IsConverted.", ["IsConverted"]),
-        ("Lead", {"LastName": "X", "Company": "Y", "Email": "not-an-address"}, "INVALID_EMAIL_ADDRESS",
-         "Email: invalid email address: not-an-address", ["Email"]),
-        ("Lead", {"LastName": "X" * 81, "Company": "Y"}, "STRING_TOO_LONG", "Last Name: data value too large",
-         ["LastName"]),
-        ("Contact", {"LastName": "X", "Birthdate": "31/12/1999"}, "INVALID_TYPE_ON_FIELD_IN_RECORD",
-         "Birthdate: value not of required type: 31/12/1999", ["Birthdate"]),
-        ("Contact", {"LastName": "X", "AccountId": "00Q5g0000000001EAI"}, "MALFORMED_ID",
-         "Account: id value of incorrect type", ["AccountId"]),
+        (
+            "Lead",
+            {"LastName": "X", "Company": "Y", "Colour": "red"},
+            "INVALID_FIELD",
+            "No such column 'Colour' on sobject of type Lead",
+            None,
+        ),
+        (
+            "Lead",
+            {"LastName": "X", "Company": "Y", "IsConverted": True},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            "Unable to create/update fields: IsConverted.",
+            ["IsConverted"],
+        ),
+        (
+            "Lead",
+            {"LastName": "X", "Company": "Y", "Email": "not-an-address"},
+            "INVALID_EMAIL_ADDRESS",
+            "Email: invalid email address: not-an-address",
+            ["Email"],
+        ),
+        (
+            "Lead",
+            {"LastName": "X" * 81, "Company": "Y"},
+            "STRING_TOO_LONG",
+            "Last Name: data value too large",
+            ["LastName"],
+        ),
+        (
+            "Contact",
+            {"LastName": "X", "Birthdate": "31/12/1999"},
+            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+            "Birthdate: value not of required type: 31/12/1999",
+            ["Birthdate"],
+        ),
+        (
+            "Contact",
+            {"LastName": "X", "AccountId": "00Q5g0000000001EAI"},
+            "MALFORMED_ID",
+            "Account: id value of incorrect type",
+            ["AccountId"],
+        ),
     ],
 )
 def test_create_refusals(rest, sobject, fields, code, message, error_fields):
@@ -102,8 +143,9 @@ def test_a_converted_lead_cannot_be_updated(sf_emulator, api):
     with pytest.raises(SalesforceMalformedRequest) as refused:
         api.Lead.update(lead_id, {"FirstName": "Late"})
 
-    assert refused.value.content == [{"message": "cannot reference converted lead",
-                                      "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "fields": []}]
+    assert refused.value.content == [
+        {"message": "cannot reference converted lead", "errorCode": "CANNOT_UPDATE_CONVERTED_LEAD", "fields": []}
+    ]
 
 
 def test_an_unknown_object_is_not_found(api):
@@ -122,15 +164,34 @@ def test_describe_lists_fields_with_their_properties(api):
     assert fields["HasOptedOutOfEmail"]["defaultedOnCreate"] is True
     assert "Open - Not Contacted" in [value["value"] for value in fields["Status"]["picklistValues"]]
     assert fields["ConvertedContactId"]["referenceTo"] == ["Contact"]
-    assert {"name", "label", "type", "length", "nillable", "createable", "updateable", "unique", "externalId",
-            "defaultedOnCreate", "picklistValues"} <= set(fields["Email"])
+    assert {
+        "name",
+        "label",
+        "type",
+        "length",
+        "nillable",
+        "createable",
+        "updateable",
+        "unique",
+        "externalId",
+        "defaultedOnCreate",
+        "picklistValues",
+    } <= set(fields["Email"])
 
 
 def test_global_describe_names_every_object(api):
     objects = {item["name"]: item["keyPrefix"] for item in api.describe()["sobjects"]}
 
-    assert objects == {"Lead": "00Q", "Contact": "003", "Account": "001", "Campaign": "701",
-                       "CampaignMember": "00v", "Task": "00T", "User": "005", "Organization": "00D"}
+    assert objects == {
+        "Lead": "00Q",
+        "Contact": "003",
+        "Account": "001",
+        "Campaign": "701",
+        "CampaignMember": "00v",
+        "Task": "00T",
+        "User": "005",
+        "Organization": "00D",
+    }
 
 
 def test_versions_need_no_token_and_any_version_is_served(sf_emulator, http, rest):
