@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import jwt
 import requests
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import SalesforceApiDisabled, SalesforceAuthError, SalesforceTlsError, SalesforceUnavailable
 
@@ -226,6 +227,23 @@ def _token(login_url: str, data: dict, *, ca_bundle: str, grant: str) -> TokenSe
     )
 
 
+# What to check when Salesforce refuses the credentials of each kind of sign-in.
+_REFUSED_SIGN_IN = {
+    "password": gettext_lazy(
+        "Salesforce refused the username, password or security token. Check them; the password must be "
+        "followed by the user's security token."
+    ),
+    "jwt_bearer": gettext_lazy(
+        "Salesforce refused the signed sign-in for this user. Check the username, that the app holds the "
+        "certificate of this key, and that the user is approved for the app."
+    ),
+    "client_credentials": gettext_lazy(
+        "Salesforce refused the client credentials sign-in. Check that the app allows the client "
+        "credentials flow and has a run-as user."
+    ),
+}
+
+
 def oauth_error(body: dict, *, grant: str) -> Exception:
     """Turn a token endpoint refusal (`{"error", "error_description"}`) into what the person should do."""
     error = str(body.get("error", ""))
@@ -261,33 +279,8 @@ def oauth_error(body: dict, *, grant: str) -> Exception:
             code="salesforce_authorization_failed",
             details=details,
         )
-    if error == "invalid_grant" and grant == "password":
-        return SalesforceAuthError(
-            _(
-                "Salesforce refused the username, password or security token. Check them; the password must be "
-                "followed by the user's security token."
-            ),
-            code="salesforce_bad_credentials",
-            details=details,
-        )
-    if error == "invalid_grant" and grant == "jwt_bearer":
-        return SalesforceAuthError(
-            _(
-                "Salesforce refused the signed sign-in for this user. Check the username, that the app holds the "
-                "certificate of this key, and that the user is approved for the app."
-            ),
-            code="salesforce_bad_credentials",
-            details=details,
-        )
-    if error == "invalid_grant" and grant == "client_credentials":
-        return SalesforceAuthError(
-            _(
-                "Salesforce refused the client credentials sign-in. Check that the app allows the client "
-                "credentials flow and has a run-as user."
-            ),
-            code="salesforce_bad_credentials",
-            details=details,
-        )
+    if error == "invalid_grant" and grant in _REFUSED_SIGN_IN:
+        return SalesforceAuthError(_REFUSED_SIGN_IN[grant], code="salesforce_bad_credentials", details=details)
     return SalesforceAuthError(
         _("Salesforce refused to sign in: %(reason)s") % {"reason": description or error or _("no reason given")},
         details=details,

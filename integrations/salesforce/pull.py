@@ -7,6 +7,7 @@ each record's last SystemModstamp), never applied twice.
 """
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings as django_settings
@@ -26,7 +27,6 @@ from .errors import SalesforceRequestError
 from .mapping import ObjectPlan, parse_datetime, soql_datetime, truthy
 
 SOURCE = "salesforce"
-NO_POINT = "no_point"  # a record with neither email nor mobile: counted and reported, not retried
 DELETED_WINDOW = timedelta(days=15)
 RETRY_BATCH = 200  # ids per `Id IN (…)` query
 BULK_BATCH = 5000  # records landed per transaction from a bulk result (the upsert engine's chunk)
@@ -86,13 +86,9 @@ class Puller:
         if initial and cursor.watermark is None and self._large(plan):
             self._pull_bulk(plan, cursor, soql)
         else:
-            page = self.client.query(soql)
-            while True:
-                self.apply_page(plan, page.get("records", []), cursor=cursor, echo=not initial)
+            for records in self._pages(soql):
+                self.apply_page(plan, records, cursor=cursor, echo=not initial)
                 self.check_cancelled()
-                if page.get("done", True) or not page.get("nextRecordsUrl"):
-                    break
-                page = self.client.query_more(page["nextRecordsUrl"])
         if initial:
             cursor.full_sync_done_at = timezone.now()
             cursor.save(update_fields=["full_sync_done_at", "updated_at"])
@@ -100,6 +96,15 @@ class Puller:
             if deleted.watermark is None:  # deletions before the first full read were never ours
                 deleted.watermark = started
                 deleted.save(update_fields=["watermark", "updated_at"])
+
+    def _pages(self, soql: str) -> Iterator[list[dict]]:
+        """The records of a query, a page (up to 2,000) at a time, following `nextRecordsUrl`."""
+        page = self.client.query(soql)
+        while True:
+            yield page.get("records", [])
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            page = self.client.query_more(page["nextRecordsUrl"])
 
     def _large(self, plan: ObjectPlan) -> bool:
         counted = self.client.query(f"SELECT COUNT() FROM {plan.sobject}")
@@ -303,13 +308,7 @@ class Puller:
     def reconcile(self, plan: ObjectPlan) -> None:
         """Every id Salesforce still has, against every live reference of ours: the missing ones were deleted."""
         self.counts["reconciles"] += 1
-        alive: set[str] = set()
-        page = self.client.query(f"SELECT Id FROM {plan.sobject}")
-        while True:
-            alive.update(r["Id"] for r in page.get("records", []))
-            if page.get("done", True) or not page.get("nextRecordsUrl"):
-                break
-            page = self.client.query_more(page["nextRecordsUrl"])
+        alive = {r["Id"] for records in self._pages(f"SELECT Id FROM {plan.sobject}") for r in records}
         ours = ExternalRef.objects.filter(
             connection=self.connection, object_type=plan.sobject, deleted_at__isnull=True, converted_to=""
         ).values_list("external_id", flat=True)
@@ -363,6 +362,6 @@ class Puller:
                 ids = ", ".join(f"'{i}'" for i in due[start : start + RETRY_BATCH] if i.isalnum())
                 if not ids:
                     continue
-                page = self.client.query(f"SELECT {', '.join(plan.fields)} FROM {plan.sobject} WHERE Id IN ({ids})")
-                self.counts["retried"] += len(page.get("records", []))
-                self.apply_page(plan, page.get("records", []), cursor=None, echo=False)
+                for records in self._pages(f"SELECT {', '.join(plan.fields)} FROM {plan.sobject} WHERE Id IN ({ids})"):
+                    self.counts["retried"] += len(records)
+                    self.apply_page(plan, records, cursor=None, echo=False)

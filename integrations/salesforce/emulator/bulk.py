@@ -79,15 +79,32 @@ def _base_info(ctx, request: Request, body: dict, operation: str, sobject: str, 
     ending = body.get("lineEnding", "LF")
     if delimiter not in DELIMITERS or ending not in ENDINGS or body.get("contentType", "CSV") != "CSV":
         raise _invalid_job("Invalid contentType, lineEnding or columnDelimiter")
-    return {"id": ctx.jobs.new_id(), "operation": operation, "object": sobject, "createdById": request.user_id,
-            "createdDate": stamp, "systemModstamp": stamp, "state": "Open", "concurrencyMode": "Parallel",
-            "contentType": "CSV", "apiVersion": float(request.version), "jobType": kind, "lineEnding": ending,
-            "columnDelimiter": delimiter}
+    return {
+        "id": ctx.jobs.new_id(),
+        "operation": operation,
+        "object": sobject,
+        "createdById": request.user_id,
+        "createdDate": stamp,
+        "systemModstamp": stamp,
+        "state": "Open",
+        "concurrencyMode": "Parallel",
+        "contentType": "CSV",
+        "apiVersion": float(request.version),
+        "jobType": kind,
+        "lineEnding": ending,
+        "columnDelimiter": delimiter,
+    }
 
 
 def _counts(job: Job) -> dict:
-    return {"numberRecordsProcessed": len(job.succeeded) + len(job.failed), "numberRecordsFailed": len(job.failed),
-            "retries": 0, "totalProcessingTime": 0, "apiActiveProcessingTime": 0, "apexProcessingTime": 0}
+    return {
+        "numberRecordsProcessed": len(job.succeeded) + len(job.failed),
+        "numberRecordsFailed": len(job.failed),
+        "retries": 0,
+        "totalProcessingTime": 0,
+        "apiActiveProcessingTime": 0,
+        "apexProcessingTime": 0,
+    }
 
 
 # -- ingest ------------------------------------------------------------------------------------------
@@ -105,8 +122,10 @@ def ingest_create(ctx, request: Request) -> Response:
     if operation == "upsert":
         external = kind.field(str(body.get("externalIdFieldName") or ""))
         if external is None or not (external.name == "Id" or external.external_id):
-            raise _invalid_job(f"External ID was blank or not an external id field for {kind.name}. An External ID "
-                               "must be specified for upsert.")
+            raise _invalid_job(
+                f"External ID was blank or not an external id field for {kind.name}. An External ID "
+                "must be specified for upsert."
+            )
         info["externalIdFieldName"] = external.name
     info["contentUrl"] = f"services/data/v{request.version}/jobs/ingest/{info['id']}/batches"
     ctx.jobs.add(Job(info))
@@ -116,9 +135,13 @@ def ingest_create(ctx, request: Request) -> Response:
 def ingest_upload(ctx, request: Request, job_id: str) -> Response:
     job = ctx.jobs.get(job_id, "V2Ingest")
     if job.info["state"] != "Open" or job.uploaded:
-        raise ApiError(409, "INVALIDJOBSTATE", f"Found multiple contents for job: <{job_id}>, please 'Close' / "
-                       "'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' "
-                       "once on a given Job.")
+        raise ApiError(
+            409,
+            "INVALIDJOBSTATE",
+            f"Found multiple contents for job: <{job_id}>, please 'Close' / "
+            "'Abort' / 'Delete' the current Job then create a new Job and make sure you only do 'PUT' "
+            "once on a given Job.",
+        )
     text = request.body.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITERS[job.info["columnDelimiter"]])
     rows = [row for row in reader if row]
@@ -192,11 +215,18 @@ def _write(ctx, job: Job, sobject: str, operation: str, record_id: str, values: 
         external = job.info["externalIdFieldName"]
         if external != "Id":
             key = values.get(external, "")
-            matches = [row["Id"] for row in org.snapshot(sobject)
-                       if key and str(row.get(external) or "").casefold() == key.casefold()]
+            matches = [
+                row["Id"]
+                for row in org.snapshot(sobject)
+                if key and str(row.get(external) or "").casefold() == key.casefold()
+            ]
             if len(matches) > 1:
-                raise ApiError(400, "DUPLICATE_EXTERNAL_ID",
-                               f"{sobject}: more than one record found for external id field: {matches}", [external])
+                raise ApiError(
+                    400,
+                    "DUPLICATE_EXTERNAL_ID",
+                    f"{sobject}: more than one record found for external id field: {matches}",
+                    [external],
+                )
             record_id = matches[0] if matches else ""
         operation = "update" if record_id else "insert"
     if operation == "insert":
@@ -250,14 +280,16 @@ def query_create(ctx, request: Request) -> Response:
 
 def query_info(ctx, request: Request, job_id: str) -> Response:
     job = ctx.jobs.get(job_id, "V2Query")
-    return json_response({**job.info, "numberRecordsProcessed": len(job.results), "retries": 0,
-                          "totalProcessingTime": 0})
+    return json_response(
+        {**job.info, "numberRecordsProcessed": len(job.results), "retries": 0, "totalProcessingTime": 0}
+    )
 
 
 def query_abort(ctx, request: Request, job_id: str) -> Response:
     job = ctx.jobs.get(job_id, "V2Query")
-    raise ApiError(400, "INVALIDJOBSTATE", f"Invalid state change from {job.info['state']} to "
-                                           f"{request.json().get('state')}")
+    raise ApiError(
+        400, "INVALIDJOBSTATE", f"Invalid state change from {job.info['state']} to {request.json().get('state')}"
+    )
 
 
 def query_delete(ctx, request: Request, job_id: str) -> Response:
@@ -286,7 +318,7 @@ def query_results(ctx, request: Request, job_id: str) -> Response:
         raise ApiError(400, "INVALIDLOCATOR", f"Invalid locator: {locator}") from None
     size = request.query.get("maxRecords", "")
     size = int(size) if size.isdigit() and int(size) > 0 else DEFAULT_MAX_RECORDS
-    rows = job.results[offset:offset + size]
+    rows = job.results[offset : offset + size]
     end = offset + len(rows)
     delimiter = DELIMITERS[job.info["columnDelimiter"]]
     ending = ENDINGS[job.info["lineEnding"]]
@@ -294,5 +326,9 @@ def query_results(ctx, request: Request, job_id: str) -> Response:
     fields = job.fields
     lines.extend(delimiter.join(_cell(row.get(name)) for name in fields) for row in rows)
     following = base64.b64encode(str(end).encode()).decode().rstrip("=") if end < len(job.results) else "null"
-    return Response(200, (ending.join(lines) + ending).encode(), "text/csv",
-                    [("Sforce-Locator", following), ("Sforce-NumberOfRecords", str(len(rows)))])
+    return Response(
+        200,
+        (ending.join(lines) + ending).encode(),
+        "text/csv",
+        [("Sforce-Locator", following), ("Sforce-NumberOfRecords", str(len(rows)))],
+    )

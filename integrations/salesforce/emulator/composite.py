@@ -9,14 +9,17 @@ from .query import serialize
 from .web import Request, Response, json_response
 
 MAX_RECORDS = 200
-_ROLLED_BACK = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-                "message": "Record rolled back because not all records were valid and the request was using AllOrNone "
-                           "header", "fields": []}
+_ROLLED_BACK = {
+    "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",
+    "fields": [],
+}
 
 
 def _too_many() -> ApiError:
-    return ApiError(400, "EXCEEDED_ID_LIMIT",
-                    "record limit reached. cannot submit more than 200 records into this call")
+    return ApiError(
+        400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call"
+    )
 
 
 def _payload(request: Request) -> tuple[list, bool]:
@@ -54,9 +57,12 @@ def _each(ctx, items: list, all_or_none: bool, action: Callable, *, keep_ids: bo
                 results.append({"id": known, "success": False, "errors": [error.as_record_error()]})
         if all_or_none and any(not result["success"] for result in results):
             point.rollback()
-            results = [result if not result["success"] else
-                       {"id": result["id"] if keep_ids else None, "success": False, "errors": [_ROLLED_BACK]}
-                       for result in results]
+            results = [
+                result
+                if not result["success"]
+                else {"id": result["id"] if keep_ids else None, "success": False, "errors": [_ROLLED_BACK]}
+                for result in results
+            ]
     return results
 
 

@@ -37,8 +37,9 @@ def seed(server, request: Request) -> Response:
     records = body.get("records")
     if not isinstance(records, list):
         raise ApiError(400, "JSON_PARSER_ERROR", "records must be a list")
-    return json_response({"ids": server.org.bulk_create(str(body.get("sobject", "")), records,
-                                                        by_user=body.get("by_user"))})
+    return json_response(
+        {"ids": server.org.bulk_create(str(body.get("sobject", "")), records, by_user=body.get("by_user"))}
+    )
 
 
 def convert_lead(server, request: Request) -> Response:
@@ -50,8 +51,9 @@ def convert_lead(server, request: Request) -> Response:
 
 def update(server, request: Request) -> Response:
     body = _body(request)
-    server.org.update(str(body.get("sobject", "")), str(body.get("id", "")), body.get("fields") or {},
-                      by_user=body.get("by_user"))
+    server.org.update(
+        str(body.get("sobject", "")), str(body.get("id", "")), body.get("fields") or {}, by_user=body.get("by_user")
+    )
     return json_response({"ok": True})
 
 
@@ -66,8 +68,9 @@ def stats(server, request: Request) -> Response:
     counts, deleted = {}, {}
     for name in org.types:
         counts[name], deleted[name] = org.count(name)
-    return json_response({"api_calls": org.api_calls, "daily_api_limit": org.daily_api_limit, "counts": counts,
-                          "deleted": deleted})
+    return json_response(
+        {"api_calls": org.api_calls, "daily_api_limit": org.daily_api_limit, "counts": counts, "deleted": deleted}
+    )
 
 
 ROUTES = {

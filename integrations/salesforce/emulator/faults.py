@@ -68,8 +68,12 @@ class Faults:
         if delay:
             time.sleep(delay / 1000)
         if failing:
-            raise ApiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if "
-                                                     "you contact support: 1785621393-24891 (-1174513457)")
+            raise ApiError(
+                500,
+                "UNKNOWN_EXCEPTION",
+                "An unexpected error occurred. Please include this ErrorId if "
+                "you contact support: 1785621393-24891 (-1174513457)",
+            )
 
     def take_row_lock(self) -> bool:
         """True when this record write is to fail with UNABLE_TO_LOCK_ROW."""

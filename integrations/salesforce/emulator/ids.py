@@ -26,8 +26,9 @@ _SHAPE = re.compile(r"[0-9A-Za-z]{15}(?:[A-Za-z0-5]{3})?")
 def checksum(id15: str) -> str:
     """Each 5-character chunk gives a bitmask of its upper-case letters (first character = lowest bit)."""
     flags = id15.translate(_UPPER_FLAGS)
-    return "".join(_SUFFIX_ALPHABET[int(flags[start + 4 : start - 1 if start else None : -1], 2)]
-                   for start in (0, 5, 10))
+    return "".join(
+        _SUFFIX_ALPHABET[int(flags[start + 4 : start - 1 if start else None : -1], 2)] for start in (0, 5, 10)
+    )
 
 
 def make_id(prefix: str, number: int) -> str:

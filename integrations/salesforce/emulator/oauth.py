@@ -25,7 +25,7 @@ def bearer_token(request: Request) -> str:
     header = request.header("Authorization")
     for scheme in ("Bearer ", "OAuth "):
         if header[: len(scheme)].lower() == scheme.lower():
-            return header[len(scheme):].strip()
+            return header[len(scheme) :].strip()
     return ""
 
 
@@ -109,8 +109,13 @@ def _jwt_bearer(org, assertion: str, base_url: str) -> dict:
     if not app.jwt_public_key_pem:
         raise OAuthError("invalid_grant", "invalid assertion")
     try:
-        claims = jwt.decode(assertion, app.jwt_public_key_pem, algorithms=["RS256"],
-                            audience=[base_url, base_url + "/"], options={"require": ["exp", "iss", "sub", "aud"]})
+        claims = jwt.decode(
+            assertion,
+            app.jwt_public_key_pem,
+            algorithms=["RS256"],
+            audience=[base_url, base_url + "/"],
+            options={"require": ["exp", "iss", "sub", "aud"]},
+        )
     except jwt.InvalidAudienceError:
         raise OAuthError("invalid_grant", "audience is invalid") from None
     except jwt.InvalidTokenError:
@@ -130,8 +135,16 @@ def _issue(org, app, user_id: str, base_url: str, *, refresh: bool = False, refr
     body = {"access_token": access}
     if new_refresh:
         body["refresh_token"] = new_refresh
-    body.update({"signature": base64.b64encode(signature).decode(), "scope": SCOPE, "instance_url": base_url,
-                 "id": identity, "token_type": "Bearer", "issued_at": issued_at})
+    body.update(
+        {
+            "signature": base64.b64encode(signature).decode(),
+            "scope": SCOPE,
+            "instance_url": base_url,
+            "id": identity,
+            "token_type": "Bearer",
+            "issued_at": issued_at,
+        }
+    )
     return body
 
 
@@ -143,17 +156,24 @@ def authorize(org, request: Request) -> Response:
     if app is None:
         return Response(400, "error=invalid_client_id&error_description=client identifier invalid", "text/plain")
     if not redirect_uri:
-        return Response(400, "error=redirect_uri_mismatch&error_description=redirect_uri must match configuration",
-                        "text/plain")
+        return Response(
+            400, "error=redirect_uri_mismatch&error_description=redirect_uri must match configuration", "text/plain"
+        )
     joiner = "&" if "?" in redirect_uri else "?"
     state = {"state": params["state"]} if "state" in params else {}
     if params.get("response_type") != "code":
-        query = urlencode({"error": "unsupported_response_type", "error_description": "response type not supported",
-                           **state})
+        query = urlencode(
+            {"error": "unsupported_response_type", "error_description": "response type not supported", **state}
+        )
         return Response(302, headers=[("Location", f"{redirect_uri}{joiner}{query}")])
     user_id = org.find_user(params.get("login_hint", "")) or org.integration_user_id
-    code = org.tokens.issue_code(user_id, app.client_id, redirect_uri, params.get("code_challenge") or None,
-                                 params.get("code_challenge_method") or None)
+    code = org.tokens.issue_code(
+        user_id,
+        app.client_id,
+        redirect_uri,
+        params.get("code_challenge") or None,
+        params.get("code_challenge_method") or None,
+    )
     return Response(302, headers=[("Location", f"{redirect_uri}{joiner}{urlencode({'code': code, **state})}")])
 
 
@@ -171,12 +191,26 @@ def _token_user(org, request: Request) -> str | None:
 
 def _person(org, user_id: str, base_url: str) -> dict:
     user = org.get("User", user_id)
-    return {"user_id": user_id, "organization_id": org.organization_id, "username": user["Username"],
-            "display_name": user["Name"], "nick_name": user["Username"].split("@")[0], "email": user["Email"],
-            "first_name": user["FirstName"], "last_name": user["LastName"], "active": user["IsActive"],
-            "user_type": "STANDARD", "language": "en_US", "locale": "en_US", "utcOffset": 0,
-            "urls": {"rest": f"{base_url}/services/data/v{{version}}/", "query": f"{base_url}/services/data/"
-                     "v{version}/query/", "sobjects": f"{base_url}/services/data/v{{version}}/sobjects/"}}
+    return {
+        "user_id": user_id,
+        "organization_id": org.organization_id,
+        "username": user["Username"],
+        "display_name": user["Name"],
+        "nick_name": user["Username"].split("@")[0],
+        "email": user["Email"],
+        "first_name": user["FirstName"],
+        "last_name": user["LastName"],
+        "active": user["IsActive"],
+        "user_type": "STANDARD",
+        "language": "en_US",
+        "locale": "en_US",
+        "utcOffset": 0,
+        "urls": {
+            "rest": f"{base_url}/services/data/v{{version}}/",
+            "query": f"{base_url}/services/data/v{{version}}/query/",
+            "sobjects": f"{base_url}/services/data/v{{version}}/sobjects/",
+        },
+    }
 
 
 def identity(org, request: Request, base_url: str, org_id: str, user_id: str) -> Response:
@@ -186,8 +220,13 @@ def identity(org, request: Request, base_url: str, org_id: str, user_id: str) ->
     if org_id[:15] != org.organization_id[:15] or org.get("User", user_id) is None:
         return Response(404, "Bad_Id", "text/plain")
     user = org.get("User", user_id)["Id"]
-    return json_response({"id": f"{base_url}/id/{org.organization_id}/{user}", "asserted_user": caller == user,
-                          **_person(org, user, base_url)})
+    return json_response(
+        {
+            "id": f"{base_url}/id/{org.organization_id}/{user}",
+            "asserted_user": caller == user,
+            **_person(org, user, base_url),
+        }
+    )
 
 
 def userinfo(org, request: Request, base_url: str) -> Response:
@@ -195,6 +234,14 @@ def userinfo(org, request: Request, base_url: str) -> Response:
     if user_id is None:
         return Response(403, "Bad_OAuth_Token", "text/plain")
     person = _person(org, user_id, base_url)
-    return json_response({"sub": f"{base_url}/id/{org.organization_id}/{user_id}", "name": person["display_name"],
-                          "preferred_username": person["username"], "email": person["email"],
-                          "given_name": person["first_name"], "family_name": person["last_name"], **person})
+    return json_response(
+        {
+            "sub": f"{base_url}/id/{org.organization_id}/{user_id}",
+            "name": person["display_name"],
+            "preferred_username": person["username"],
+            "email": person["email"],
+            "given_name": person["first_name"],
+            "family_name": person["last_name"],
+            **person,
+        }
+    )

@@ -71,9 +71,14 @@ class Org(UsersMixin):
             self._add_user(self.admin_user_id, ADMIN_USERNAME, "Admin", "User")
             stamp = self._stamp()
             self._tables["Organization"][self.organization_id] = {
-                **self._template(self.types["Organization"]), "Id": self.organization_id, "Name": "Emulated Org",
-                "CreatedDate": stamp, "LastModifiedDate": stamp, "SystemModstamp": stamp,
-                "CreatedById": self.admin_user_id, "LastModifiedById": self.admin_user_id,
+                **self._template(self.types["Organization"]),
+                "Id": self.organization_id,
+                "Name": "Emulated Org",
+                "CreatedDate": stamp,
+                "LastModifiedDate": stamp,
+                "SystemModstamp": stamp,
+                "CreatedById": self.admin_user_id,
+                "LastModifiedById": self.admin_user_id,
             }
             self.register_app(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
 
@@ -129,15 +134,25 @@ class Org(UsersMixin):
         name = self._by_prefix.get((record_id or "")[:3])
         return self.types[name] if name else None
 
-    def add_field(self, sobject: str, name: str, type: str = "boolean", label: str | None = None, *,
-                  length: int = 0, unique: bool = False, external_id: bool = False) -> Field:
+    def add_field(
+        self,
+        sobject: str,
+        name: str,
+        type: str = "boolean",
+        label: str | None = None,
+        *,
+        length: int = 0,
+        unique: bool = False,
+        external_id: bool = False,
+    ) -> Field:
         """Add a custom field; existing records get its default."""
         if not name.endswith("__c"):
             raise ValueError("Custom field names end with __c")
         with self.lock:
             kind = self.type_of(sobject)
-            item = Field(name, type, label=label or "", length=length, unique=unique, external_id=external_id,
-                         custom=True)
+            item = Field(
+                name, type, label=label or "", length=length, unique=unique, external_id=external_id, custom=True
+            )
             kind.add(item)
             self._templates.pop(kind.name, None)
             table = self._tables[kind.name]
@@ -157,9 +172,17 @@ class Org(UsersMixin):
             writers = {}
             for item in fields:
                 writers[item.name] = writers[item.name.lower()] = (
-                    item.name, coercer(item, self._prefixes), item.createable, item.updateable)
-            shape = self._templates[kind.name] = (kind.template(), [item.name for item in fields if item.required],
-                                                  [item.name for item in fields if item.unique], writers)
+                    item.name,
+                    coercer(item, self._prefixes),
+                    item.createable,
+                    item.updateable,
+                )
+            shape = self._templates[kind.name] = (
+                kind.template(),
+                [item.name for item in fields if item.required],
+                [item.name for item in fields if item.unique],
+                writers,
+            )
         return shape
 
     # -- reads --------------------------------------------------------------------------------------
@@ -241,8 +264,9 @@ class Org(UsersMixin):
                 raise ApiError(400, "UNDELETE_FAILED", "Entity is not in the recycle bin", [])
             self._write(kind, self._touch(kind, {**current, "IsDeleted": False}, self.user_id(by_user)), current)
 
-    def convert_lead(self, lead_id: str, *, by_user: str | None = None, account_id: str | None = None,
-                     contact_id: str | None = None) -> str:
+    def convert_lead(
+        self, lead_id: str, *, by_user: str | None = None, account_id: str | None = None, contact_id: str | None = None
+    ) -> str:
         """Convert a lead into a contact (a new one unless `contact_id` is given) under an account."""
         return convert.convert_lead(self, lead_id, by_user=by_user, account_id=account_id, contact_id=contact_id)
 
@@ -279,10 +303,13 @@ class Org(UsersMixin):
                 continue
             values[name] = convert(value)
         if locked:
-            raise ApiError(400, "INVALID_FIELD_FOR_INSERT_UPDATE",
-                           f"Unable to create/update fields: {', '.join(locked)}. Please check the security settings "
-                           "of this field and verify that it is read/write for your profile or permission set.",
-                           locked)
+            raise ApiError(
+                400,
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to create/update fields: {', '.join(locked)}. Please check the security settings "
+                "of this field and verify that it is read/write for your profile or permission set.",
+                locked,
+            )
         return values
 
     def _touch(self, kind: SObjectType, record: dict, user: str) -> dict:
@@ -307,8 +334,12 @@ class Org(UsersMixin):
         for name, key in keys:
             owner = self._unique.get((kind.name, name), {}).get(key) if key else None
             if owner and owner != new["Id"]:
-                raise ApiError(400, "DUPLICATE_VALUE",
-                               f"duplicate value found: {name} duplicates value on record with id: {owner}", [name])
+                raise ApiError(
+                    400,
+                    "DUPLICATE_VALUE",
+                    f"duplicate value found: {name} duplicates value on record with id: {owner}",
+                    [name],
+                )
         for name, key in keys:
             index = self._unique.setdefault((kind.name, name), {})
             old_key = _unique_key(old, name)

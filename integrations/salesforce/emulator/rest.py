@@ -7,15 +7,24 @@ from .faults import row_lock_error
 from .values import format_datetime, parse_datetime
 from .web import Request, Response, json_response
 
-VERSIONS = [("Winter '23", "56.0"), ("Spring '23", "57.0"), ("Summer '23", "58.0"), ("Winter '24", "59.0"),
-            ("Spring '24", "60.0"), ("Summer '24", "61.0"), ("Winter '25", "62.0"), ("Spring '25", "63.0"),
-            ("Summer '25", "64.0")]
+VERSIONS = [
+    ("Winter '23", "56.0"),
+    ("Spring '23", "57.0"),
+    ("Summer '23", "58.0"),
+    ("Winter '24", "59.0"),
+    ("Spring '24", "60.0"),
+    ("Summer '24", "61.0"),
+    ("Winter '25", "62.0"),
+    ("Spring '25", "63.0"),
+    ("Summer '25", "64.0"),
+]
 UPDATED_WINDOW = timedelta(days=30)
 
 
 def versions(request: Request) -> Response:
-    return json_response([{"label": label, "url": f"/services/data/v{number}", "version": number}
-                          for label, number in VERSIONS])
+    return json_response(
+        [{"label": label, "url": f"/services/data/v{number}", "version": number} for label, number in VERSIONS]
+    )
 
 
 def resources(ctx, request: Request) -> Response:
@@ -31,18 +40,25 @@ def limits(ctx, request: Request) -> Response:
     def pair(maximum: int, remaining: int) -> dict:
         return {"Max": maximum, "Remaining": max(0, remaining)}
 
-    return json_response({
-        "DailyApiRequests": pair(org.daily_api_limit, org.daily_api_limit - used),
-        "DailyBulkV2QueryJobs": pair(10000, 10000 - ctx.jobs.count("query")),
-        "DailyBulkV2QueryFileStorageMB": pair(976562, 976562),
-        "DataStorageMB": pair(5, 5),
-        "FileStorageMB": pair(20, 20),
-    })
+    return json_response(
+        {
+            "DailyApiRequests": pair(org.daily_api_limit, org.daily_api_limit - used),
+            "DailyBulkV2QueryJobs": pair(10000, 10000 - ctx.jobs.count("query")),
+            "DailyBulkV2QueryFileStorageMB": pair(976562, 976562),
+            "DataStorageMB": pair(5, 5),
+            "FileStorageMB": pair(20, 20),
+        }
+    )
 
 
 def global_describe(ctx, request: Request) -> Response:
-    return json_response({"encoding": "UTF-8", "maxBatchSize": 200,
-                          "sobjects": [kind.summary(request.version) for kind in ctx.org.types.values()]})
+    return json_response(
+        {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [kind.summary(request.version) for kind in ctx.org.types.values()],
+        }
+    )
 
 
 def sobject_info(ctx, request: Request, sobject: str) -> Response:
@@ -125,8 +141,9 @@ def _window(ctx, request: Request) -> tuple[datetime, datetime]:
     start, end = bounds
     end = min(end, _minute(ctx.org.now()))
     if end - start < timedelta(minutes=1):
-        raise ApiError(400, "INVALID_REPLICATION_DATE",
-                       "EndDate must chronologically follow StartDate by at least one minute")
+        raise ApiError(
+            400, "INVALID_REPLICATION_DATE", "EndDate must chronologically follow StartDate by at least one minute"
+        )
     return start, end
 
 
@@ -145,14 +162,21 @@ def deleted(ctx, request: Request, sobject: str) -> Response:
     start, end = _window(ctx, request)
     earliest = _minute(ctx.org.deleted_retention_start().astimezone(UTC))
     if start < earliest:
-        raise ApiError(400, "INVALID_REPLICATION_DATE",
-                       f"startDate cannot be before earliestDateAvailable: {format_datetime(earliest)}")
+        raise ApiError(
+            400,
+            "INVALID_REPLICATION_DATE",
+            f"startDate cannot be before earliestDateAvailable: {format_datetime(earliest)}",
+        )
     low, high = format_datetime(start), format_datetime(end)
     rows = ctx.org.snapshot(kind.name, include_deleted=True)
-    found = [{"id": row["Id"], "deletedDate": row["SystemModstamp"]}
-             for row in rows if row["IsDeleted"] and low <= row["SystemModstamp"] < high]
-    return json_response({"deletedRecords": found, "earliestDateAvailable": format_datetime(earliest),
-                          "latestDateCovered": high})
+    found = [
+        {"id": row["Id"], "deletedDate": row["SystemModstamp"]}
+        for row in rows
+        if row["IsDeleted"] and low <= row["SystemModstamp"] < high
+    ]
+    return json_response(
+        {"deletedRecords": found, "earliestDateAvailable": format_datetime(earliest), "latestDateCovered": high}
+    )
 
 
 def unknown_resource(ctx, request: Request, **_) -> Response:

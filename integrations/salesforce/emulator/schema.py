@@ -4,11 +4,27 @@ from dataclasses import dataclass
 
 from .ids import KEY_PREFIXES
 
-_LENGTHS = {"id": 18, "reference": 18, "string": 255, "email": 80, "phone": 40, "picklist": 255, "textarea": 32000,
-            "url": 255}
-_SOAP_TYPES = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "date": "xsd:date",
-               "datetime": "xsd:dateTime", "double": "xsd:double", "int": "xsd:int", "currency": "xsd:double",
-               "percent": "xsd:double"}
+_LENGTHS = {
+    "id": 18,
+    "reference": 18,
+    "string": 255,
+    "email": 80,
+    "phone": 40,
+    "picklist": 255,
+    "textarea": 32000,
+    "url": 255,
+}
+_SOAP_TYPES = {
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "boolean": "xsd:boolean",
+    "date": "xsd:date",
+    "datetime": "xsd:dateTime",
+    "double": "xsd:double",
+    "int": "xsd:int",
+    "currency": "xsd:double",
+    "percent": "xsd:double",
+}
 
 
 @dataclass
@@ -59,8 +75,13 @@ class Field:
             "referenceTo": list(self.reference_to),
             "relationshipName": _relationship(self),
             "picklistValues": [
-                {"active": True, "defaultValue": value == self.default, "label": value, "validFor": None,
-                 "value": value}
+                {
+                    "active": True,
+                    "defaultValue": value == self.default,
+                    "label": value,
+                    "validFor": None,
+                    "value": value,
+                }
                 for value in self.picklist
             ],
         }
@@ -86,8 +107,16 @@ def _relationship(field: Field) -> str | None:
 
 
 class SObjectType:
-    def __init__(self, name: str, fields: list[Field], *, label: str = "", plural: str = "", owned: bool = True,
-                 createable: bool = True):
+    def __init__(
+        self,
+        name: str,
+        fields: list[Field],
+        *,
+        label: str = "",
+        plural: str = "",
+        owned: bool = True,
+        createable: bool = True,
+    ):
         self.name = name
         self.label = label or name
         self.plural = plural or f"{self.label}s"
@@ -146,8 +175,12 @@ class SObjectType:
         }
 
     def describe(self, version: str) -> dict:
-        return {**self.summary(version), "fields": [item.describe() for item in self.fields.values()],
-                "childRelationships": [], "recordTypeInfos": []}
+        return {
+            **self.summary(version),
+            "fields": [item.describe() for item in self.fields.values()],
+            "childRelationships": [],
+            "recordTypeInfos": [],
+        }
 
 
 LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")
@@ -170,48 +203,74 @@ def _person_fields() -> list[Field]:
 
 def standard_types() -> dict[str, SObjectType]:
     """Fresh definitions (custom fields are added per org, so each org gets its own copies)."""
-    lead = SObjectType("Lead", [
-        *_person_fields(),
-        Field("Company", "string", required=True),
-        Field("Status", "picklist", required=True, default=LEAD_STATUSES[0], picklist=LEAD_STATUSES),
-        Field("IsConverted", "boolean", label="Converted", createable=False, updateable=False),
-        Field("ConvertedContactId", "reference", createable=False, updateable=False, reference_to=("Contact",)),
-        Field("ConvertedAccountId", "reference", createable=False, updateable=False, reference_to=("Account",)),
-        Field("ConvertedDate", "date", createable=False, updateable=False),
-    ])
-    contact = SObjectType("Contact", [
-        *_person_fields(),
-        Field("AccountId", "reference", reference_to=("Account",)),
-        Field("Birthdate", "date"),
-    ])
+    lead = SObjectType(
+        "Lead",
+        [
+            *_person_fields(),
+            Field("Company", "string", required=True),
+            Field("Status", "picklist", required=True, default=LEAD_STATUSES[0], picklist=LEAD_STATUSES),
+            Field("IsConverted", "boolean", label="Converted", createable=False, updateable=False),
+            Field("ConvertedContactId", "reference", createable=False, updateable=False, reference_to=("Contact",)),
+            Field("ConvertedAccountId", "reference", createable=False, updateable=False, reference_to=("Account",)),
+            Field("ConvertedDate", "date", createable=False, updateable=False),
+        ],
+    )
+    contact = SObjectType(
+        "Contact",
+        [
+            *_person_fields(),
+            Field("AccountId", "reference", reference_to=("Account",)),
+            Field("Birthdate", "date"),
+        ],
+    )
     account = SObjectType("Account", [Field("Name", "string", required=True)])
-    campaign = SObjectType("Campaign", [
-        Field("Name", "string", length=80, required=True),
-        Field("IsActive", "boolean", label="Active"),
-        Field("Status", "picklist", picklist=("Planned", "In Progress", "Completed", "Aborted")),
-    ])
-    member = SObjectType("CampaignMember", [
-        Field("CampaignId", "reference", required=True, updateable=False, reference_to=("Campaign",)),
-        Field("LeadId", "reference", updateable=False, reference_to=("Lead",)),
-        Field("ContactId", "reference", updateable=False, reference_to=("Contact",)),
-        Field("Status", "picklist", default="Sent", picklist=("Sent", "Responded")),
-    ], label="Campaign Member", owned=False)
-    task = SObjectType("Task", [
-        Field("Subject", "string"),
-        Field("WhoId", "reference", label="Name ID", reference_to=("Lead", "Contact")),
-        Field("ActivityDate", "date", label="Due Date Only"),
-        Field("Status", "picklist", required=True, default="Not Started",
-              picklist=("Not Started", "In Progress", "Completed")),
-        Field("Description", "textarea"),
-    ])
-    user = SObjectType("User", [
-        Field("Username", "string", length=80, required=True),
-        Field("FirstName", "string", length=40),
-        Field("LastName", "string", length=80, required=True),
-        Field("Name", "string", label="Full Name", length=121, createable=False, updateable=False),
-        Field("Email", "email", required=True),
-        Field("IsActive", "boolean", label="Active", default=True),
-    ], owned=False, createable=False)
-    organization = SObjectType("Organization", [Field("Name", "string", length=80)], owned=False,
-                               createable=False)
+    campaign = SObjectType(
+        "Campaign",
+        [
+            Field("Name", "string", length=80, required=True),
+            Field("IsActive", "boolean", label="Active"),
+            Field("Status", "picklist", picklist=("Planned", "In Progress", "Completed", "Aborted")),
+        ],
+    )
+    member = SObjectType(
+        "CampaignMember",
+        [
+            Field("CampaignId", "reference", required=True, updateable=False, reference_to=("Campaign",)),
+            Field("LeadId", "reference", updateable=False, reference_to=("Lead",)),
+            Field("ContactId", "reference", updateable=False, reference_to=("Contact",)),
+            Field("Status", "picklist", default="Sent", picklist=("Sent", "Responded")),
+        ],
+        label="Campaign Member",
+        owned=False,
+    )
+    task = SObjectType(
+        "Task",
+        [
+            Field("Subject", "string"),
+            Field("WhoId", "reference", label="Name ID", reference_to=("Lead", "Contact")),
+            Field("ActivityDate", "date", label="Due Date Only"),
+            Field(
+                "Status",
+                "picklist",
+                required=True,
+                default="Not Started",
+                picklist=("Not Started", "In Progress", "Completed"),
+            ),
+            Field("Description", "textarea"),
+        ],
+    )
+    user = SObjectType(
+        "User",
+        [
+            Field("Username", "string", length=80, required=True),
+            Field("FirstName", "string", length=40),
+            Field("LastName", "string", length=80, required=True),
+            Field("Name", "string", label="Full Name", length=121, createable=False, updateable=False),
+            Field("Email", "email", required=True),
+            Field("IsActive", "boolean", label="Active", default=True),
+        ],
+        owned=False,
+        createable=False,
+    )
+    organization = SObjectType("Organization", [Field("Name", "string", length=80)], owned=False, createable=False)
     return {item.name: item for item in (lead, contact, account, campaign, member, task, user, organization)}

@@ -24,33 +24,47 @@ logger = logging.getLogger(__name__)
 _API_PATH = re.compile(r"/services/data/v(\d+\.\d+)(/.*)?")
 _SOBJECT = r"/sobjects/(?P<sobject>\w+)"
 _JOB = r"/jobs/(?:ingest|query)/(?P<job_id>\w+)"
-_REST_ROUTES = [(re.compile(pattern), methods) for pattern, methods in [
-    (r"", {"GET": rest.resources}),
-    (r"/limits", {"GET": rest.limits}),
-    (r"/sobjects", {"GET": rest.global_describe}),
-    (_SOBJECT, {"GET": rest.sobject_info, "POST": rest.create}),
-    (_SOBJECT + r"/describe", {"GET": rest.describe}),
-    (_SOBJECT + r"/updated", {"GET": rest.updated}),
-    (_SOBJECT + r"/deleted", {"GET": rest.deleted}),
-    (_SOBJECT + r"/(?P<record_id>\w+)", {"GET": rest.retrieve, "PATCH": rest.update, "DELETE": rest.delete}),
-    (r"/query", {"GET": lambda ctx, request: query.run(ctx, request, False)}),
-    (r"/queryAll", {"GET": lambda ctx, request: query.run(ctx, request, True)}),
-    (r"/query/(?P<locator>[\w-]+)", {"GET": lambda ctx, request, locator: query.more(ctx, request, locator, False)}),
-    (r"/queryAll/(?P<locator>[\w-]+)", {"GET": lambda ctx, request, locator: query.more(ctx, request, locator,
-                                                                                         True)}),
-    (r"/composite/sobjects", {"POST": composite.create, "PATCH": composite.update, "DELETE": composite.delete}),
-    (r"/composite/sobjects/(?P<sobject>\w+)", {"GET": composite.retrieve}),
-    (r"/jobs/ingest", {"POST": bulk.ingest_create}),
-    (r"/jobs/ingest/(?P<job_id>\w+)", {"GET": bulk.ingest_info, "PATCH": bulk.ingest_state,
-                                       "DELETE": bulk.ingest_delete}),
-    (r"/jobs/ingest/(?P<job_id>\w+)/batches", {"PUT": bulk.ingest_upload}),
-    (r"/jobs/ingest/(?P<job_id>\w+)/(?P<which>successfulResults|failedResults|unprocessedrecords)",
-     {"GET": bulk.ingest_results}),
-    (r"/jobs/query", {"POST": bulk.query_create}),
-    (r"/jobs/query/(?P<job_id>\w+)", {"GET": bulk.query_info, "PATCH": bulk.query_abort,
-                                      "DELETE": bulk.query_delete}),
-    (r"/jobs/query/(?P<job_id>\w+)/results", {"GET": bulk.query_results}),
-]]
+_REST_ROUTES = [
+    (re.compile(pattern), methods)
+    for pattern, methods in [
+        (r"", {"GET": rest.resources}),
+        (r"/limits", {"GET": rest.limits}),
+        (r"/sobjects", {"GET": rest.global_describe}),
+        (_SOBJECT, {"GET": rest.sobject_info, "POST": rest.create}),
+        (_SOBJECT + r"/describe", {"GET": rest.describe}),
+        (_SOBJECT + r"/updated", {"GET": rest.updated}),
+        (_SOBJECT + r"/deleted", {"GET": rest.deleted}),
+        (_SOBJECT + r"/(?P<record_id>\w+)", {"GET": rest.retrieve, "PATCH": rest.update, "DELETE": rest.delete}),
+        (r"/query", {"GET": lambda ctx, request: query.run(ctx, request, False)}),
+        (r"/queryAll", {"GET": lambda ctx, request: query.run(ctx, request, True)}),
+        (
+            r"/query/(?P<locator>[\w-]+)",
+            {"GET": lambda ctx, request, locator: query.more(ctx, request, locator, False)},
+        ),
+        (
+            r"/queryAll/(?P<locator>[\w-]+)",
+            {"GET": lambda ctx, request, locator: query.more(ctx, request, locator, True)},
+        ),
+        (r"/composite/sobjects", {"POST": composite.create, "PATCH": composite.update, "DELETE": composite.delete}),
+        (r"/composite/sobjects/(?P<sobject>\w+)", {"GET": composite.retrieve}),
+        (r"/jobs/ingest", {"POST": bulk.ingest_create}),
+        (
+            r"/jobs/ingest/(?P<job_id>\w+)",
+            {"GET": bulk.ingest_info, "PATCH": bulk.ingest_state, "DELETE": bulk.ingest_delete},
+        ),
+        (r"/jobs/ingest/(?P<job_id>\w+)/batches", {"PUT": bulk.ingest_upload}),
+        (
+            r"/jobs/ingest/(?P<job_id>\w+)/(?P<which>successfulResults|failedResults|unprocessedrecords)",
+            {"GET": bulk.ingest_results},
+        ),
+        (r"/jobs/query", {"POST": bulk.query_create}),
+        (
+            r"/jobs/query/(?P<job_id>\w+)",
+            {"GET": bulk.query_info, "PATCH": bulk.query_abort, "DELETE": bulk.query_delete},
+        ),
+        (r"/jobs/query/(?P<job_id>\w+)/results", {"GET": bulk.query_results}),
+    ]
+]
 
 
 class EmulatorApp:
@@ -133,8 +147,9 @@ class EmulatorApp:
                 continue
             handler = methods.get("GET" if method == "HEAD" else method)
             if handler is None:
-                raise ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are "
-                                                          f"{','.join(methods)}")
+                raise ApiError(
+                    405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {','.join(methods)}"
+                )
             return handler, found.groupdict()
         raise not_found()
 
@@ -207,8 +222,16 @@ class EmulatorServer:
         sf.base_url, sf.ca_path, sf.org, sf.faults, sf.reset()
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, cert_dir: str | None = None,
-                 certfile: str | None = None, keyfile: str | None = None, ca_path: str | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        cert_dir: str | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        ca_path: str | None = None,
+    ):
         self.host = host
         self.port = port
         self.org = Org()
@@ -249,8 +272,12 @@ class EmulatorServer:
         self._server.set_app(self.app)
         self.port = self._server.server_address[1]
         self.app.base_url = self.base_url
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name=f"salesforce-emulator-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name=f"salesforce-emulator-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -16,7 +16,8 @@ from .errors import ApiError
 from .soql_filters import Literal, compile_comparison, compile_in, compile_like, sort_records
 from .values import TEXT_TYPES
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<ws>\s+)
   | (?P<string>'(?:[^'\\]|\\.)*')
   | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
@@ -25,9 +26,34 @@ _TOKEN = re.compile(r"""
   | (?P<op><=|>=|!=|<>|=|<|>)
   | (?P<punct>[(),])
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-""", re.VERBOSE)
-_KEYWORDS = frozenset({"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "ASC", "DESC",
-                       "NULLS", "FIRST", "LAST", "LIMIT", "OFFSET", "TRUE", "FALSE", "NULL", "COUNT"})
+""",
+    re.VERBOSE,
+)
+_KEYWORDS = frozenset(
+    {
+        "SELECT",
+        "FROM",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "LIKE",
+        "ORDER",
+        "BY",
+        "ASC",
+        "DESC",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "LIMIT",
+        "OFFSET",
+        "TRUE",
+        "FALSE",
+        "NULL",
+        "COUNT",
+    }
+)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "'": "'", '"': '"', "\\": "\\"}
 MAX_OFFSET = 2000
 
@@ -47,7 +73,7 @@ class Query:
         if self.order:
             rows = sort_records(rows, self.order)
         end = None if self.limit is None else self.offset + self.limit
-        return rows[self.offset:end] if self.offset or end is not None else rows
+        return rows[self.offset : end] if self.offset or end is not None else rows
 
 
 @dataclass
@@ -148,9 +174,13 @@ class _Parser:
         source = self.expect("name")
         kind = self.types(source.value)
         if kind is None:
-            self._fail(source.pos, f"sObject type '{source.value}' is not supported. If you are attempting to use a "
-                                   "custom object, be sure to append the '__c' after the entity name. Please reference "
-                                   "your WSDL or the describe call for the appropriate names.", "INVALID_TYPE")
+            self._fail(
+                source.pos,
+                f"sObject type '{source.value}' is not supported. If you are attempting to use a "
+                "custom object, be sure to append the '__c' after the entity name. Please reference "
+                "your WSDL or the describe call for the appropriate names.",
+                "INVALID_TYPE",
+            )
         outer_kind, self.kind = self.kind, kind
         fields = None if count else self._select_list(selected)
         result = Query(kind.name, fields)
@@ -207,16 +237,23 @@ class _Parser:
     def field(self, token: _Token):
         if "." in token.value:
             relation = token.value.split(".")[0]
-            self._fail(token.pos, f"Didn't understand relationship '{relation}' in field path. If you are attempting "
-                                  "to use a custom relationship, be sure to append the '__r' after the custom "
-                                  "relationship name. Please reference your WSDL or the describe call for the "
-                                  "appropriate names.", "INVALID_FIELD")
+            self._fail(
+                token.pos,
+                f"Didn't understand relationship '{relation}' in field path. If you are attempting "
+                "to use a custom relationship, be sure to append the '__r' after the custom "
+                "relationship name. Please reference your WSDL or the describe call for the "
+                "appropriate names.",
+                "INVALID_FIELD",
+            )
         item = self.kind.field(token.value)
         if item is None:
-            self._fail(token.pos, f"No such column '{token.value}' on entity '{self.kind.name}'. If you are attempting "
-                                  "to use a custom field, be sure to append the '__c' after the custom field name. "
-                                  "Please reference your WSDL or the describe call for the appropriate names.",
-                       "INVALID_FIELD")
+            self._fail(
+                token.pos,
+                f"No such column '{token.value}' on entity '{self.kind.name}'. If you are attempting "
+                "to use a custom field, be sure to append the '__c' after the custom field name. "
+                "Please reference your WSDL or the describe call for the appropriate names.",
+                "INVALID_FIELD",
+            )
         return item
 
     def condition(self) -> Callable[[dict], bool]:
@@ -255,8 +292,12 @@ class _Parser:
         negate = bool(self.accept("kw", "NOT"))
         if negate or self.peek().value == "IN":
             self.expect("kw", "IN")
-            return compile_in(item, self._in_values(item), negate, lambda message: self._fail(name_token.pos, message,
-                                                                                              "INVALID_FIELD"))
+            return compile_in(
+                item,
+                self._in_values(item),
+                negate,
+                lambda message: self._fail(name_token.pos, message, "INVALID_FIELD"),
+            )
         fail = self._failer(name_token.pos)
         if self.accept("kw", "LIKE"):
             return compile_like(item, self._literal(), fail)

@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from . import ids
 from .values import ID_TYPES, NUMBER_TYPES, TEXT_TYPES, canonical_datetime, valid_date
 
-_OPERATORS = {"=": operator.eq, "!=": operator.ne, "<>": operator.ne, "<": operator.lt, "<=": operator.le,
-              ">": operator.gt, ">=": operator.ge}
+_OPERATORS = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<>": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 _TYPE_NAMES = {"boolean": "boolean", "date": "date", "datetime": "dateTime"}
 
 
@@ -25,8 +32,10 @@ def _typed(item, literal: Literal, fail: Callable) -> object:
     kind = item.type
     if kind in TEXT_TYPES or kind in ID_TYPES:
         if literal.kind != "string":
-            fail(f"value of filter criterion for field '{item.name}' must be of type string and should be enclosed "
-                 "in quotes")
+            fail(
+                f"value of filter criterion for field '{item.name}' must be of type string and should be enclosed "
+                "in quotes"
+            )
         if kind in TEXT_TYPES:
             return literal.value.casefold()
         normal = ids.normalize(literal.value)
@@ -35,12 +44,16 @@ def _typed(item, literal: Literal, fail: Callable) -> object:
         return normal
     if kind in NUMBER_TYPES:
         if literal.kind != "number":
-            fail(f"value of filter criterion for field '{item.name}' must be of type {kind} and should not be "
-                 "enclosed in quotes")
+            fail(
+                f"value of filter criterion for field '{item.name}' must be of type {kind} and should not be "
+                "enclosed in quotes"
+            )
         return float(literal.value)
     if literal.kind != kind:
-        fail(f"value of filter criterion for field '{item.name}' must be of type {_TYPE_NAMES.get(kind, kind)} and "
-             "should not be enclosed in quotes")
+        fail(
+            f"value of filter criterion for field '{item.name}' must be of type {_TYPE_NAMES.get(kind, kind)} and "
+            "should not be enclosed in quotes"
+        )
     if kind == "datetime":
         return canonical_datetime(literal.value) or fail(f"invalid date-time: {literal.value}")
     if kind == "date" and not valid_date(literal.value):
@@ -74,8 +87,9 @@ def compile_like(item, literal: Literal, fail: Callable) -> Callable[[dict], boo
     if item.type not in TEXT_TYPES:
         fail(f"invalid operator on {item.type} field: LIKE", "INVALID_QUERY_FILTER_OPERATOR")
     if literal.kind != "string":
-        fail(f"value of filter criterion for field '{item.name}' must be of type string and should be enclosed in "
-             "quotes")
+        fail(
+            f"value of filter criterion for field '{item.name}' must be of type string and should be enclosed in quotes"
+        )
     pattern = "".join(".*" if char == "%" else "." if char == "_" else re.escape(char) for char in literal.value)
     matcher = re.compile(pattern, re.IGNORECASE | re.DOTALL).fullmatch
     name = item.name
@@ -91,13 +105,16 @@ def compile_in(item, values: list[Literal] | set, negate: bool, fail: Callable) 
         with_null = any(literal.kind == "null" for literal in values)
         allowed = {_typed(item, literal, fail) for literal in values if literal.kind != "null"}
     if fold:
+
         def matches(row):
             current = row.get(name)
             return with_null if current is None else current.casefold() in allowed
     else:
+
         def matches(row):
             current = row.get(name)
             return with_null if current is None else current in allowed
+
     if negate:
         return lambda row: not matches(row)
     return matches

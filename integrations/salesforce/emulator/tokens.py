@@ -55,8 +55,9 @@ class TokenStore:
     def refresh(self, token: str) -> Grant | None:
         return self._refresh.get(token)
 
-    def issue_code(self, user_id: str, client_id: str, redirect_uri: str, challenge: str | None,
-                   challenge_method: str | None) -> str:
+    def issue_code(
+        self, user_id: str, client_id: str, redirect_uri: str, challenge: str | None, challenge_method: str | None
+    ) -> str:
         code = "aPrx" + secrets.token_urlsafe(48)
         with self._lock:
             self._codes[code] = Code(user_id, client_id, redirect_uri, challenge, challenge_method, time.monotonic())

@@ -63,8 +63,9 @@ def valid_date(text: object) -> bool:
 
 
 def _wrong_type(field, value) -> ApiError:
-    return ApiError(400, "INVALID_TYPE_ON_FIELD_IN_RECORD", f"{field.label}: value not of required type: {value}",
-                    [field.name])
+    return ApiError(
+        400, "INVALID_TYPE_ON_FIELD_IN_RECORD", f"{field.label}: value not of required type: {value}", [field.name]
+    )
 
 
 def coerce(field, value, prefixes: dict[str, str]):
@@ -110,11 +111,14 @@ def _text_coercer(field):
                 raise _wrong_type(field, value)
             value = str(value)
         if length and len(value) > length:
-            raise ApiError(400, "STRING_TOO_LONG",
-                           f"{field.label}: data value too large: {value} (max length={length})", [field.name])
+            raise ApiError(
+                400,
+                "STRING_TOO_LONG",
+                f"{field.label}: data value too large: {value} (max length={length})",
+                [field.name],
+            )
         if email and not _EMAIL.fullmatch(value):
-            raise ApiError(400, "INVALID_EMAIL_ADDRESS", f"{field.label}: invalid email address: {value}",
-                           [field.name])
+            raise ApiError(400, "INVALID_EMAIL_ADDRESS", f"{field.label}: invalid email address: {value}", [field.name])
         return value
 
     return convert

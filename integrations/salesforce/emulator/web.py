@@ -6,9 +6,22 @@ from urllib.parse import parse_qs
 from .errors import ApiError
 
 JSON_TYPE = "application/json;charset=UTF-8"
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 300: "Multiple Choices", 302: "Found", 400: "Bad Request",
-            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-            412: "Precondition Failed", 500: "Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    300: "Multiple Choices",
+    302: "Found",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    500: "Server Error",
+    503: "Service Unavailable",
+}
 
 
 class Request:
@@ -16,8 +29,9 @@ class Request:
         self.environ = environ
         self.method = environ["REQUEST_METHOD"].upper()
         self.path = environ.get("PATH_INFO") or "/"
-        self.query = {key: values[-1] for key, values in parse_qs(environ.get("QUERY_STRING", ""),
-                                                                    keep_blank_values=True).items()}
+        self.query = {
+            key: values[-1] for key, values in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items()
+        }
         # The body is always read in full, so a kept-alive connection stays in step.
         if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
             self.body = _read_chunked(environ["wsgi.input"])
@@ -42,8 +56,10 @@ class Request:
             raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character: {error}") from None
 
     def form(self) -> dict:
-        return {key: values[-1] for key, values in parse_qs(self.body.decode("utf-8", "replace"),
-                                                            keep_blank_values=True).items()}
+        return {
+            key: values[-1]
+            for key, values in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()
+        }
 
 
 def _read_chunked(stream) -> bytes:
@@ -59,8 +75,13 @@ def _read_chunked(stream) -> bytes:
 
 
 class Response:
-    def __init__(self, status: int = 200, body: bytes | str = b"", content_type: str | None = JSON_TYPE,
-                 headers: list[tuple[str, str]] | None = None):
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes | str = b"",
+        content_type: str | None = JSON_TYPE,
+        headers: list[tuple[str, str]] | None = None,
+    ):
         self.status = status
         self.body = body.encode() if isinstance(body, str) else body
         self.headers = list(headers or [])

@@ -1,0 +1,46 @@
+"""Every write of the integrations app goes through these services (SPEC INT-1, INT-2)."""
+
+from .connections import (
+    connection_disconnect,
+    connection_fail,
+    connection_pause,
+    connection_resume,
+    connection_save,
+    connection_test,
+    connection_tokens_save,
+)
+from .errors import (
+    SYNC_ERROR_BACKOFF_BASE,
+    SYNC_ERROR_BACKOFF_CAP,
+    SYNC_ERROR_MAX_ATTEMPTS,
+    sync_error_backoff,
+    sync_error_record,
+    sync_error_resolve,
+    sync_error_retry,
+    sync_errors_resolve,
+)
+from .runs import sync_run_cancel, sync_run_finish, sync_run_start
+from .salesforce_settings import salesforce_settings_init, salesforce_settings_save
+
+__all__ = [
+    "SYNC_ERROR_BACKOFF_BASE",
+    "SYNC_ERROR_BACKOFF_CAP",
+    "SYNC_ERROR_MAX_ATTEMPTS",
+    "connection_disconnect",
+    "connection_fail",
+    "connection_pause",
+    "connection_resume",
+    "connection_save",
+    "connection_test",
+    "connection_tokens_save",
+    "salesforce_settings_init",
+    "salesforce_settings_save",
+    "sync_error_backoff",
+    "sync_error_record",
+    "sync_error_resolve",
+    "sync_error_retry",
+    "sync_errors_resolve",
+    "sync_run_cancel",
+    "sync_run_finish",
+    "sync_run_start",
+]

@@ -1,0 +1,284 @@
+"""Connections: credentials, tokens, tests, pause and disconnect (SPEC INT-1, INT-2)."""
+
+import os
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketing.accounts.models import Account, User
+from marketing.core.errors import ApplicationError, TransientError
+from marketing.core.services import audit_record
+
+from .. import registry
+from ..base import ConnectionStatus
+from ..models import Connection, SyncRun
+from .common import _own
+
+# Codes of failures that say nothing about the connection itself: the next try may work.
+_PASSING_CODES = frozenset(
+    {
+        "unreachable",
+        "api_limit_reached",
+        "salesforce_limit_exceeded",
+        "api_budget_exhausted",
+        "salesforce_session_rejected",
+    }
+)
+
+_SECRET_FIELDS = ("client_secret", "password", "access_token", "refresh_token", "jwt_private_key")
+# Changing any of these makes the saved tokens meaningless.
+_IDENTITY_FIELDS = ("login_url", "auth_flow", "client_id", "client_secret", "username", "password", "jwt_private_key")
+
+
+# --- connections --------------------------------------------------------------------------------------
+
+
+def _validate_connection(connection: Connection) -> None:
+    url = urlparse(connection.login_url or "")
+    if connection.login_url and (url.scheme != "https" or not url.hostname):
+        raise ApplicationError(
+            _("The login URL must start with https://, e.g. https://login.salesforce.com or your My Domain URL."),
+            details={"field": "login_url"},
+        )
+    if connection.instance_url and urlparse(connection.instance_url).scheme != "https":
+        raise ApplicationError(_("The instance URL must start with https://."), details={"field": "instance_url"})
+    if connection.auth_flow not in Connection.AuthFlow.values:
+        raise ApplicationError(_("Choose a sign-in method."), details={"field": "auth_flow"})
+    if connection.ca_bundle and not os.path.isfile(connection.ca_bundle):
+        raise ApplicationError(
+            _("The CA bundle %(path)s does not exist. Give the path of a PEM file, or leave it empty.")
+            % {"path": connection.ca_bundle},
+            details={"field": "ca_bundle"},
+        )
+    if not 1 <= connection.daily_share_percent <= 100:
+        raise ApplicationError(
+            _("The share of the daily API limit is a percentage from 1 to 100."),
+            details={"field": "daily_share_percent"},
+        )
+    if connection.schedule_minutes < 1 or connection.hourly_call_cap < 1:
+        raise ApplicationError(_("The schedule and the hourly API calls must be at least 1."))
+    required = {"login_url": _("the login URL"), "client_id": _("the client id")}
+    flow = connection.auth_flow
+    if flow in (Connection.AuthFlow.WEB_SERVER, Connection.AuthFlow.CLIENT_CREDENTIALS, Connection.AuthFlow.PASSWORD):
+        required["client_secret"] = _("the client secret")
+    if flow in (Connection.AuthFlow.JWT_BEARER, Connection.AuthFlow.PASSWORD):
+        required["username"] = _("the username")
+    if flow == Connection.AuthFlow.PASSWORD:
+        required["password"] = _("the password and security token")
+    if flow == Connection.AuthFlow.JWT_BEARER:
+        required["jwt_private_key"] = _("the private key")
+    for name, label in required.items():
+        if not getattr(connection, name):
+            raise ApplicationError(_("Fill in %(what)s.") % {"what": label}, details={"field": name})
+
+
+@transaction.atomic
+def connection_save(
+    *,
+    account: Account,
+    provider: str,
+    actor: User | None = None,
+    login_url: str | None = None,
+    instance_url: str | None = None,
+    auth_flow: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    jwt_private_key: str | None = None,
+    ca_bundle: str | None = None,
+    schedule_minutes: int | None = None,
+    daily_share_percent: int | None = None,
+    hourly_call_cap: int | None = None,
+    connect: bool = False,
+) -> Connection:
+    """Create or update the account's connection to `provider`. A value left as None is kept.
+
+    New credentials (or `connect`) drop the saved tokens and clear an error or disconnected
+    state: the next call signs in again.
+    """
+    registry.get(provider)
+    connection = Connection.objects.select_for_update().filter(account=account, provider=provider).first()
+    created = connection is None
+    if created:
+        connection = Connection(account=account, provider=provider)
+    given = {
+        "login_url": login_url,
+        "instance_url": instance_url,
+        "auth_flow": auth_flow,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "username": username,
+        "password": password,
+        "jwt_private_key": jwt_private_key,
+        "ca_bundle": ca_bundle,
+        "schedule_minutes": schedule_minutes,
+        "daily_share_percent": daily_share_percent,
+        "hourly_call_cap": hourly_call_cap,
+    }
+    changed = []
+    for name, value in given.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = value.strip() if name not in _SECRET_FIELDS else value
+            if name in ("login_url", "instance_url"):
+                value = value.rstrip("/")
+        if getattr(connection, name) != value:
+            setattr(connection, name, value)
+            changed.append(name)
+    _validate_connection(connection)
+    if created or connect or any(name in _IDENTITY_FIELDS for name in changed):
+        connection.access_token = ""
+        connection.refresh_token = ""
+        connection.identity_url = ""
+        if connection.state in (Connection.State.ERROR, Connection.State.DISCONNECTED):
+            connection.state = Connection.State.ACTIVE
+            connection.status_message = ""
+    connection.save()
+    audit_record(
+        account=account,
+        actor=actor,
+        action="connection.create" if created else "connection.update",
+        target=connection,
+        data={"provider": provider, "changed": changed},
+    )
+    return connection
+
+
+def connection_tokens_save(
+    *,
+    account: Account,
+    connection: Connection,
+    access_token: str,
+    refresh_token: str | None = None,
+    instance_url: str | None = None,
+    identity_url: str | None = None,
+) -> Connection:
+    """Keep tokens a grant returned. Written with one UPDATE, so a concurrent settings change is not undone."""
+    _own(account, connection)
+    changes: dict[str, Any] = {"access_token": access_token, "updated_at": timezone.now()}
+    if refresh_token:
+        changes["refresh_token"] = refresh_token
+    if instance_url:
+        changes["instance_url"] = instance_url.rstrip("/")
+    if identity_url:
+        changes["identity_url"] = identity_url
+    Connection.objects.filter(pk=connection.pk, account=account).update(**changes)
+    for name, value in changes.items():
+        setattr(connection, name, value)
+    return connection
+
+
+def connection_fail(*, account: Account, connection: Connection, code: str, message: str) -> Connection:
+    """Mark the connection as needing a person (bad credentials, revoked authorization, no API access)."""
+    _own(account, connection)
+    rows = Connection.objects.filter(pk=connection.pk, account=account).exclude(state=Connection.State.DISCONNECTED)
+    now = timezone.now()
+    newly = rows.exclude(state=Connection.State.ERROR).update(
+        state=Connection.State.ERROR, status_message=str(message), updated_at=now
+    )
+    if not newly:  # already failing: keep the latest reason
+        rows.update(status_message=str(message), updated_at=now)
+    connection.refresh_from_db(fields=["state", "status_message", "updated_at"])
+    if newly:
+        audit_record(account=account, actor=None, action="connection.error", target=connection, data={"code": code})
+    return connection
+
+
+def connection_test(*, account: Account, connection: Connection, actor: User | None = None) -> ConnectionStatus:
+    """Reach the outside system; keep who we are there, and set the state from the outcome."""
+    _own(account, connection)
+    if connection.state == Connection.State.DISCONNECTED:
+        return ConnectionStatus(
+            ok=False, code="disconnected", message=_("This connection is disconnected. Connect it again first.")
+        )
+    status = registry.get(connection.provider).runtime(connection).test()
+    if status.ok:
+        now = timezone.now()
+        changes: dict[str, Any] = {"updated_at": now}
+        if status.details.get("user_id"):
+            changes["external_user_id"] = status.details["user_id"]
+        if status.details.get("organization_id"):
+            changes["external_org_id"] = status.details["organization_id"]
+        if connection.connected_at is None:
+            changes["connected_at"] = now
+        if connection.state == Connection.State.ERROR:
+            changes.update(state=Connection.State.ACTIVE, status_message="")
+        Connection.objects.filter(pk=connection.pk, account=account).update(**changes)
+        connection.refresh_from_db()
+    elif status.code not in _PASSING_CODES:
+        connection_fail(account=account, connection=connection, code=status.code, message=status.message)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="connection.test",
+        target=connection,
+        data={"ok": status.ok, "code": status.code},
+    )
+    return status
+
+
+def connection_disconnect(*, account: Account, connection: Connection, actor: User | None = None) -> Connection:
+    """Revoke our authorization at the provider (best effort), forget the tokens, stop syncing."""
+    _own(account, connection)
+    if connection.refresh_token or connection.access_token:
+        try:
+            registry.get(connection.provider).runtime(connection).revoke()
+        except (ApplicationError, TransientError):
+            pass  # the tokens are wiped below either way; the provider expires them on its own
+    with transaction.atomic():
+        connection.access_token = ""
+        connection.refresh_token = ""
+        connection.password = ""
+        connection.identity_url = ""
+        connection.state = Connection.State.DISCONNECTED
+        connection.status_message = ""
+        connection.paused_until = None
+        connection.save()
+        SyncRun.objects.filter(connection=connection, state=SyncRun.State.RUNNING).update(
+            state=SyncRun.State.CANCELLED,
+            finished_at=timezone.now(),
+            stop_reason=_("The connection was disconnected."),
+        )
+        audit_record(account=account, actor=actor, action="connection.disconnect", target=connection)
+    return connection
+
+
+def connection_pause(
+    *, account: Account, connection: Connection, until: datetime | None, reason: str, actor: User | None = None
+) -> Connection:
+    """Stop syncing until `until` (None: until resumed by a person)."""
+    _own(account, connection)
+    updated = (
+        Connection.objects.filter(pk=connection.pk, account=account)
+        .exclude(state=Connection.State.DISCONNECTED)
+        .update(
+            state=Connection.State.PAUSED, paused_until=until, status_message=str(reason), updated_at=timezone.now()
+        )
+    )
+    if not updated:
+        raise ApplicationError(_("A disconnected connection cannot be paused."), code="connection_disconnected")
+    connection.refresh_from_db()
+    audit_record(
+        account=account,
+        actor=actor,
+        action="connection.pause",
+        target=connection,
+        data={"until": until.isoformat() if until else None, "reason": str(reason)},
+    )
+    return connection
+
+
+def connection_resume(*, account: Account, connection: Connection, actor: User | None = None) -> Connection:
+    _own(account, connection)
+    Connection.objects.filter(pk=connection.pk, account=account, state=Connection.State.PAUSED).update(
+        state=Connection.State.ACTIVE, paused_until=None, status_message="", updated_at=timezone.now()
+    )
+    connection.refresh_from_db()
+    audit_record(account=account, actor=actor, action="connection.resume", target=connection)
+    return connection
