@@ -1,4 +1,5 @@
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from itertools import groupby
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,23 @@ class EventKind:
     GROUP_JOINED = "group.joined"
     GROUP_LEFT = "group.left"
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
+
+
+_CONSUMERS: dict[str, list[Callable[[list[Event]], None]]] = {}
+
+
+def events_consumer(kind: str):
+    """Register a function that receives each dispatched batch of events of `kind`.
+
+    Consumers run inside the dispatch transaction and should only queue work (on commit): an error
+    rolls the batch back, so it is dispatched again.
+    """
+
+    def register(consumer: Callable[[list[Event]], None]):
+        _CONSUMERS.setdefault(kind, []).append(consumer)
+        return consumer
+
+    return register
 
 
 def events_emit(*, account: Account, kind: str, payload: dict) -> Event:
@@ -45,5 +63,9 @@ def events_dispatch(*, limit: int = 1000) -> int:
         )
         if not batch:
             return 0
+        for kind, run in groupby(batch, key=lambda event: event.kind):  # in order: a join then a leave stays so
+            events = list(run)
+            for consumer in _CONSUMERS.get(kind, ()):
+                consumer(events)
         Event.objects.filter(pk__in=[e.pk for e in batch]).update(dispatched_at=timezone.now())
     return len(batch)

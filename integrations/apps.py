@@ -7,4 +7,4 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self) -> None:
-        from .salesforce import provider  # noqa: F401 - registers Salesforce with the registry
+        from .salesforce import events, provider  # noqa: F401 - registers Salesforce and its event consumers

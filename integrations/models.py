@@ -163,6 +163,12 @@ class SalesforceSettings(TenantModel):
         help_text=_("A Salesforce checkbox set when a contact leaves a synced group, e.g. GRdeleted__c."),
     )
     source_label = models.CharField(_("source label"), max_length=64, default="Salesforce")
+    optouts_pushed_at = models.DateTimeField(
+        _("past unsubscribes last sent"),
+        null=True,
+        blank=True,
+        help_text=_("The next one-time sync of past unsubscribes starts here; empty means one year back."),
+    )
 
     class Meta:
         verbose_name = _("Salesforce settings")

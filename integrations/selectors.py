@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contacts.models import Contact
 from marketing.accounts.models import Account
 from marketing.core.tenancy import tenant_get
 
@@ -76,3 +77,23 @@ def sync_errors_due(*, account: Account, connection: Connection, now: datetime |
         state=SyncError.State.PENDING,
         next_attempt_at__lte=now or timezone.now(),
     ).order_by("next_attempt_at", "id")
+
+
+def sync_run_conflicts(*, account: Account, run: SyncRun) -> list[dict]:
+    """A run's logged fields changed on both sides (SPEC SF-7), each with its contact if it is still
+    there and the winner in words; [] for runs without the log."""
+    logged = (run.details or {}).get("conflicts")
+    if not isinstance(logged, list):
+        return []
+    rows = [row for row in logged if isinstance(row, dict)]
+    ids = {row.get("contact_id") for row in rows if isinstance(row.get("contact_id"), int)}
+    contacts = Contact.objects.filter(account=account, pk__in=ids).in_bulk() if ids else {}
+    winners = dict(SalesforceSettings.PreferredSystem.choices)
+    return [
+        {
+            **row,
+            "contact": contacts.get(row.get("contact_id")),
+            "winner_label": winners.get(row.get("winner"), row.get("winner") or ""),
+        }
+        for row in rows
+    ]

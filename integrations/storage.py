@@ -73,7 +73,31 @@ def refs_save(
               FROM jsonb_to_recordset(%s::jsonb) AS r(e text, c bigint, m timestamptz, v jsonb)
             ON CONFLICT (connection_id, object_type, external_id) DO UPDATE
                SET contact_id = EXCLUDED.contact_id, last_modstamp = EXCLUDED.last_modstamp,
-                   synced_values = EXCLUDED.synced_values, deleted_at = NULL, updated_at = now()
+                   synced_values = {table}.synced_values || EXCLUDED.synced_values, deleted_at = NULL,
+                   updated_at = now()
             """,
             [account_id, connection_id, object_type, payload],
+        )
+
+
+def synced_values_merge(*, rows: list[tuple[int, dict]]) -> None:
+    """Merge values into refs' last synced values: (ref id, {field: value}), one statement for all."""
+    rows = [(ref_id, values) for ref_id, values in rows if values]
+    if not rows:
+        return
+    if not _postgres():
+        for ref_id, values in rows:
+            ref = ExternalRef.objects.get(pk=ref_id)
+            ExternalRef.objects.filter(pk=ref_id).update(synced_values={**ref.synced_values, **values})
+        return
+    payload = json.dumps([{"i": ref_id, "v": values} for ref_id, values in rows], ensure_ascii=False, default=str)
+    table = ExternalRef._meta.db_table
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS t SET synced_values = t.synced_values || r.v, updated_at = now()
+              FROM jsonb_to_recordset(%s::jsonb) AS r(i bigint, v jsonb)
+             WHERE t.id = r.i
+            """,
+            [payload],
         )

@@ -61,7 +61,29 @@ LIMIT_PAUSE = timedelta(hours=1)
 TRANSIENT_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT"})
 MISSING_FIELD_CODES = frozenset({"INVALID_FIELD", "INVALID_TYPE", "INVALID_FIELD_FOR_INSERT_UPDATE", "NO_SUCH_COLUMN"})
 
+CSV_HEADERS = {"Content-Type": "text/csv"}
+
 T = TypeVar("T")
+
+
+def _bulk_cell(record: dict, column: str) -> str:
+    """A CSV cell of a bulk write: empty leaves the field alone, #N/A clears it."""
+    if column not in record:
+        return ""
+    value = record[column]
+    if value is None or value == "":
+        return "#N/A"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _bulk_error(line: dict) -> dict:
+    """`sf__Error` of a failed bulk row ("CODE:message:FIELD,FIELD --") as a Collections error."""
+    text = (line.get("sf__Error") or "").removesuffix("--").strip()
+    code, _sep, rest = text.partition(":")
+    message, _sep, fields = rest.rpartition(":") if rest.count(":") else (rest, "", "")
+    return {"statusCode": code, "message": message.strip(), "fields": [f for f in fields.strip().split(",") if f]}
 
 
 def _errors_of(content: Any) -> list[dict]:
@@ -357,6 +379,68 @@ class SalesforceClient:
             yield from csv.DictReader(io.StringIO(page))
             # The job's later pages come from the same generator: a failure there cannot be repeated alone.
             page = self._call(lambda sf: next(pages, None), renew=False, retry=False)
+
+    def bulk2_ingest(self, sobject: str, operation: str, records: list[dict], columns: list[str]) -> list[dict]:
+        """Write `records` with one Bulk API 2.0 ingest job (`operation` "insert" or "update").
+
+        A record without a column leaves that field alone; a column present with an empty value clears
+        it. Returns one result per record, in order, shaped like sObject Collections' answer:
+        `{"id", "success", "errors": [{"statusCode", "message", "fields"}]}`. The calls: create, upload,
+        close, the job's state until it is done, and the results only when they are needed.
+        """
+        rows = [[_bulk_cell(record, column) for column in columns] for record in records]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+        spec = {"object": sobject, "operation": operation, "contentType": "CSV", "lineEnding": "LF"}
+        job = self._call(lambda sf: sf.restful("jobs/ingest", method="POST", data=json.dumps(spec)), idempotent=False)
+        job_path = f"jobs/ingest/{job['id']}"
+        self._call(
+            lambda sf: sf._call_salesforce(
+                "PUT", f"{sf.base_url}{job_path}/batches", data=buffer.getvalue().encode(), headers=CSV_HEADERS
+            ),
+            idempotent=False,
+        )
+        self._call(lambda sf: sf.restful(job_path, method="PATCH", data=json.dumps({"state": "UploadComplete"})))
+        info = self._call(lambda sf: sf.restful(job_path))
+        while info.get("state") in ("Open", "UploadComplete", "InProgress"):
+            time.sleep(BULK_POLL_SECONDS)
+            info = self._call(lambda sf: sf.restful(job_path))
+        if info.get("state") != "JobComplete":
+            raise SalesforceRequestError(
+                _("Salesforce could not run the bulk write: %(message)s")
+                % {"message": info.get("errorMessage") or info.get("state")},
+                code="salesforce_bulk_failed",
+            )
+        waiting: dict[tuple, list[int]] = {}
+        for index, row in enumerate(rows):
+            waiting.setdefault(tuple(row), []).append(index)
+        results: list[dict | None] = [None] * len(records)
+
+        def read(which: str) -> Iterator[tuple[int, dict]]:
+            text = self._call(lambda sf: sf._call_salesforce("GET", f"{sf.base_url}{job_path}/{which}").text)
+            for line in csv.DictReader(io.StringIO(text)):
+                indexes = waiting.get(tuple(line.get(column, "") for column in columns))
+                if indexes:
+                    yield indexes.pop(0), line
+
+        if operation == "insert":
+            for index, line in read("successfulResults"):
+                results[index] = {"id": line.get("sf__Id"), "success": True, "errors": []}
+        if int(info.get("numberRecordsFailed") or 0):
+            for index, line in read("failedResults"):
+                results[index] = {"id": line.get("sf__Id") or None, "success": False, "errors": [_bulk_error(line)]}
+        for index, result in enumerate(results):
+            if result is None:
+                done = operation != "insert"
+                error = {
+                    "statusCode": "UNPROCESSED",
+                    "message": _("Salesforce did not process this record."),
+                    "fields": [],
+                }
+                results[index] = {"id": records[index].get("Id"), "success": done, "errors": [] if done else [error]}
+        return results
 
     def limits(self) -> dict:
         return self._call(lambda sf: sf.limits())

@@ -38,6 +38,33 @@ def truthy(value) -> bool:
     return str(value or "").strip().casefold() in TRUE_WORDS
 
 
+def comparable(local: str, value, *, region: str) -> str:
+    """A mapped value as both sides can be compared: Salesforce's spelling and the platform's stored
+    one of the same value agree (a phone in any format, an email in any case, spacing, 42 and 42.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(str(value).split())
+    if local == "phone" and text:
+        try:
+            return phone_normalize(text, region=region)
+        except InvalidContactPoint:
+            return text
+    if local == "email":
+        return text.casefold()
+    return text
+
+
+def contact_value(values: dict, local: str):
+    """A contact's value of a mapped platform field, from a row of `Contact.objects.values()`."""
+    if local.startswith("custom:"):
+        return (values.get("custom") or {}).get(local[7:])
+    return values.get(local)
+
+
 def plain(value):
     """A field value as REST gives it; Bulk CSV gives strings, with "" for null."""
     if value == "":
@@ -88,14 +115,34 @@ class ObjectPlan:
             row[f"custom:{self.status_field}"] = STATUS_BY_OBJECT.get(self.sobject, "")
         return row
 
+    def is_status(self, local: str) -> bool:
+        return bool(self.status_field) and local == f"custom:{self.status_field}"
+
+    def pushable(self) -> list[dict]:
+        """Mappings a platform change is written back through (the status field only ever comes in)."""
+        return [m for m in self.mappings if not self.is_status(m["local"])]
+
+    def remote_value(self, mapping: dict, value):
+        """A platform value as Salesforce spells it: translations reversed, dates as ISO text."""
+        if value is None:
+            return None
+        reverse = {str(local): remote for remote, local in (mapping.get("translate") or {}).items()}
+        if reverse and str(value) in reverse:
+            return reverse[str(value)]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
     def opted_out(self, record: dict) -> list[str]:
         """The channels a record says it is opted out of (never the other way round: SPEC UNS-4)."""
         return [channel for channel, name in self.optout_fields.items() if name and truthy(record.get(name))]
 
 
-def object_plans(settings: SalesforceSettings) -> list[ObjectPlan]:
-    """Leads first: a lead converted since the last run links its contact before that contact is read."""
-    wanted = [name for name, on in (("Lead", settings.pull_leads), ("Contact", settings.pull_contacts)) if on]
+def object_plans(settings: SalesforceSettings, *, pulled_only: bool = True) -> list[ObjectPlan]:
+    """Leads first: a lead converted since the last run links its contact before that contact is read.
+
+    `pulled_only=False` gives both objects, whatever is pulled: the push writes to records of either.
+    """
+    choices = (("Lead", settings.pull_leads), ("Contact", settings.pull_contacts))
+    wanted = [name for name, on in choices if on or not pulled_only]
     return [
         ObjectPlan(
             sobject=name,

@@ -24,10 +24,23 @@ from ..services import sync_error_record, sync_errors_resolve
 from ..storage import refs_find, refs_save
 from .client import SalesforceClient
 from .errors import SalesforceRequestError
-from .mapping import ObjectPlan, parse_datetime, soql_datetime, truthy
+from .mapping import ObjectPlan, comparable, contact_value, parse_datetime, soql_datetime, truthy
 
 SOURCE = "salesforce"
 DELETED_WINDOW = timedelta(days=15)
+CONFLICTS_KEPT = 500  # conflicts written to a run's log in full (all are counted)
+CONTACT_VALUE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "gender",
+    "birth_date",
+    "additional_date",
+    "registration_date",
+    "external_ref",
+    "custom",
+)
 RETRY_BATCH = 200  # ids per `Id IN (…)` query
 BULK_BATCH = 5000  # records landed per transaction from a bulk result (the upsert engine's chunk)
 
@@ -38,6 +51,10 @@ def overlap() -> timedelta:
 
 def bulk_threshold() -> int:
     return getattr(django_settings, "SALESFORCE_BULK_THRESHOLD", 20_000)
+
+
+def _loggable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 class RunCancelled(Exception):
@@ -57,6 +74,7 @@ class Puller:
         self.groups = [settings.inbound_group] if settings.inbound_group_id else []
         self.policy = Policy(add_new=True, update_existing=True, avoid_losing_data=False)
         self._open_errors: bool | None = None
+        self.conflicts: list[dict] = []  # the sync log's record of each field both sides changed
 
     # --- cursors ------------------------------------------------------------------------------------
 
@@ -131,8 +149,10 @@ class Puller:
         refs = refs_find(
             connection_id=self.connection.pk, object_type=plan.sobject, external_ids=[r["Id"] for r in records]
         )
-        rows, landing, conversions = [], [], []
+        currents = self._currents(refs.values())
+        rows, synced, landing, conversions = [], [], [], []
         newest = None
+        ours = self.connection.external_user_id
         for record in records:
             stamp = parse_datetime(record.get("SystemModstamp"))
             newest = max(newest, stamp) if newest and stamp else (stamp or newest)
@@ -140,20 +160,25 @@ class Puller:
             if ref is not None and ref.last_modstamp and stamp and stamp <= ref.last_modstamp and cursor is not None:
                 self.counts["already_synced"] += 1  # the overlap window, read again
                 continue
-            if echo and record.get("LastModifiedById") == self.connection.external_user_id:
-                self.counts["echo_skipped"] += 1  # our own write coming back
-                continue
             if plan.sobject == "Lead" and truthy(record.get("IsConverted")):
                 conversions.append((record, ref))
                 continue
-            row = plan.row(record, region=self.account.default_region)
-            if (
-                ref is not None
-                and ref.deleted_at is None
-                and self.settings.unique_key == SalesforceSettings.UniqueKey.ID
-            ):
-                row["known_id"] = ref.contact_id
+            full = plan.row(record, region=self.account.default_region)
+            current = currents.get(ref.contact_id) if ref is not None and ref.deleted_at is None else None
+            if current is None:
+                if echo and ours and record.get("LastModifiedById") == ours:
+                    self.counts["echo_skipped"] += 1  # our own write coming back
+                    continue
+                row = dict(full)
+            else:
+                row = self._resolve(plan, record, ref, full, current)
+                if echo and record.get("LastModifiedById") == ours and all(plan.is_status(k) for k in row):
+                    self.counts["echo_skipped"] += 1  # our own write coming back, nothing else changed there
+                    continue
+                if self.settings.unique_key == SalesforceSettings.UniqueKey.ID or "email" not in row:
+                    row["known_id"] = ref.contact_id
             rows.append(row)
+            synced.append(full)
             landing.append((record, stamp))
         with transaction.atomic():
             if rows:
@@ -165,7 +190,7 @@ class Puller:
                     groups=self.groups,
                     keep_outcomes=True,
                 )
-                self._land(plan, rows, landing, result.outcomes)
+                self._land(plan, synced, landing, result.outcomes)
             if conversions:
                 self._follow_conversions(conversions)
             if cursor is not None and newest is not None:
@@ -186,6 +211,52 @@ class Puller:
         )
         self.counts["flags_cleared"] += sum(1 for r in results if r.get("success"))
         self.counts["records_out"] += sum(1 for r in results if r.get("success"))
+
+    def _currents(self, refs) -> dict[int, dict]:
+        """The linked contacts' values now, by contact id (one query a page)."""
+        ids = {ref.contact_id for ref in refs if ref.deleted_at is None}
+        if not ids:
+            return {}
+        found = Contact.objects.filter(account=self.account, pk__in=ids).values("id", *CONTACT_VALUE_FIELDS)
+        return {values["id"]: values for values in found}
+
+    def _resolve(self, plan: ObjectPlan, record: dict, ref: ExternalRef, full: dict, current: dict) -> dict:
+        """The fields of a linked record that Salesforce changed since the last sync (SPEC SF-7).
+
+        A field only the platform changed is left for the push; a field both sides changed goes to the
+        preferred system, and the losing value is written to the run's log.
+        """
+        region = self.account.default_region
+        base = ref.synced_values or {}
+        platform_wins = self.settings.preferred_system == SalesforceSettings.PreferredSystem.PLATFORM
+        row = {}
+        for local, value in full.items():
+            if plan.is_status(local) or local not in base:
+                row[local] = value  # derived, or never synced before: Salesforce's value stands
+                continue
+            theirs, before = comparable(local, value, region=region), comparable(local, base[local], region=region)
+            if theirs == before:
+                continue
+            mine = contact_value(current, local)
+            if comparable(local, mine, region=region) not in (before, theirs):
+                winner, kept, lost = ("platform", mine, value) if platform_wins else ("salesforce", value, mine)
+                self.counts["conflicts_total"] += 1
+                if len(self.conflicts) < CONFLICTS_KEPT:
+                    self.conflicts.append(
+                        {
+                            "contact_id": ref.contact_id,
+                            "object": plan.sobject,
+                            "record": record["Id"],
+                            "field": local,
+                            "winner": winner,
+                            "kept": _loggable(kept),
+                            "lost": _loggable(lost),
+                        }
+                    )
+                if platform_wins:
+                    continue
+            row[local] = value
+        return row
 
     def _land(self, plan: ObjectPlan, rows: list[dict], landing: list, outcomes) -> None:
         refs, ok_ids, opt_outs = [], [], {}

@@ -15,6 +15,7 @@ from .client import SalesforceClient
 from .errors import ApiLimitReached, SalesforceLimitExceeded
 from .mapping import object_plans
 from .pull import Puller, RunCancelled
+from .push import Pusher
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def salesforce_sync(*, connection: Connection, full: bool = False) -> SyncRun:
         try:
             for plan in plans:
                 puller.pull_object(plan, full=full)
+            Pusher(connection=connection, settings=settings, client=client, run=run, counts=puller.counts).push()
             for plan in plans:
                 puller.pull_deletes(plan)
             puller.retry_due(plans)
@@ -69,6 +71,7 @@ def salesforce_sync(*, connection: Connection, full: bool = False) -> SyncRun:
             raise
         counts = puller.counts
         applied = counts["new"] + counts["updated"] + counts["unchanged"] + counts["converted"]
+        failed = counts["failed"] + counts["failed_out"]
         watermark = {c.stream: c.watermark.isoformat() for c in connection.cursors.all() if c.watermark}
         return sync_run_finish(
             account=account,
@@ -76,11 +79,11 @@ def salesforce_sync(*, connection: Connection, full: bool = False) -> SyncRun:
             state=state,
             records_in=applied,
             records_out=counts["records_out"],
-            records_failed=counts["failed"],
+            records_failed=failed,
             api_calls=client.api_calls,
             watermark=watermark,
             stop_reason=stop_reason,
-            details=dict(counts),
+            details={**counts, **({"conflicts": puller.conflicts} if puller.conflicts else {})},
         )
 
 

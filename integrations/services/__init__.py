@@ -20,7 +20,12 @@ from .errors import (
     sync_errors_resolve,
 )
 from .runs import sync_run_cancel, sync_run_finish, sync_run_start
-from .salesforce_settings import salesforce_settings_init, salesforce_settings_save
+from .salesforce_settings import (
+    salesforce_group_unsync,
+    salesforce_past_optouts_start,
+    salesforce_settings_init,
+    salesforce_settings_save,
+)
 
 __all__ = [
     "SYNC_ERROR_BACKOFF_BASE",
@@ -33,6 +38,8 @@ __all__ = [
     "connection_save",
     "connection_test",
     "connection_tokens_save",
+    "salesforce_group_unsync",
+    "salesforce_past_optouts_start",
     "salesforce_settings_init",
     "salesforce_settings_save",
     "sync_error_backoff",

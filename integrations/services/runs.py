@@ -88,7 +88,11 @@ def sync_run_finish(
     run.state = state
     run.finished_at = timezone.now()
     run.save()
-    if state in (SyncRun.State.SUCCEEDED, SyncRun.State.PARTIAL, SyncRun.State.STOPPED):
+    if run.kind != SyncRun.Kind.PUSH and state in (
+        SyncRun.State.SUCCEEDED,
+        SyncRun.State.PARTIAL,
+        SyncRun.State.STOPPED,
+    ):
         Connection.objects.filter(pk=run.connection_id).update(last_sync_at=run.finished_at)
     return run
 

@@ -1,10 +1,12 @@
-"""What a Salesforce connection syncs and how (SPEC SF-2 … SF-9)."""
+"""What a Salesforce connection syncs and how (SPEC SF-2 … SF-10, SF-16)."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Group
@@ -14,6 +16,7 @@ from marketing.core.services import audit_record
 
 from .. import registry
 from ..models import Connection, SalesforceSettings, default_optout_fields
+from ..tasks import salesforce_past_optouts_push
 from .common import _own
 
 # --- Salesforce settings ------------------------------------------------------------------------------
@@ -114,3 +117,67 @@ def salesforce_settings_init(
         },
     )
     return settings, True
+
+
+def _settings_locked(account: Account, connection: Connection) -> SalesforceSettings:
+    settings = SalesforceSettings.objects.select_for_update().filter(account=account, connection=connection).first()
+    if settings is None:
+        raise ApplicationError(_("Save the Salesforce settings first."))
+    return settings
+
+
+# --- past unsubscribes (SPEC SF-10) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def salesforce_past_optouts_start(
+    *, account: Account, actor: User | None, connection: Connection, since: datetime
+) -> SalesforceSettings:
+    """Send every unsubscribe since `since` to Salesforce once, in the background. `since` becomes the
+    setting's "last sent" (editable: the next one-time send starts there unless it is changed)."""
+    _own(account, connection)
+    if timezone.is_naive(since):
+        since = timezone.make_aware(since)
+    if since > timezone.now():
+        raise ApplicationError(
+            _("Unsubscribes can only be sent from a date in the past; choose a date and time before now."),
+            details={"field": "since"},
+        )
+    if connection.state == Connection.State.DISCONNECTED:
+        raise ApplicationError(_("Salesforce is disconnected. Connect it again to send unsubscribes."))
+    settings = _settings_locked(account, connection)
+    settings.optouts_pushed_at = since
+    settings.save(update_fields=["optouts_pushed_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="salesforce.past_optouts",
+        target=connection,
+        data={"since": since.isoformat()},
+    )
+    connection_id, since_text = connection.pk, since.isoformat()
+    transaction.on_commit(lambda: salesforce_past_optouts_push.delay(connection_id, since_text))
+    return settings
+
+
+# --- synced groups (SPEC SF-16) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def salesforce_group_unsync(
+    *, account: Account, actor: User | None, connection: Connection, group: Group
+) -> SalesforceSettings:
+    """Stop syncing one group. Its contacts stay, in the group and on the platform; Salesforce is not told."""
+    _own(account, connection, group)
+    settings = _settings_locked(account, connection)
+    if not settings.synced_groups.filter(pk=group.pk).exists():
+        raise ApplicationError(_("The group “%(name)s” is not synced with Salesforce.") % {"name": group.name})
+    settings.synced_groups.remove(group)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="salesforce.group_unsync",
+        target=connection,
+        data={"group": group.pk, "name": group.name},
+    )
+    return settings

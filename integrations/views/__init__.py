@@ -11,6 +11,7 @@ from .connection import (
 )
 from .errors import error_list, error_retry, errors_retry_dead
 from .oauth import salesforce_authorize, salesforce_callback
+from .optouts import salesforce_group_unsync, salesforce_past_optouts
 from .runs import run_cancel, run_detail, run_list
 from .settings import salesforce_settings
 
@@ -26,6 +27,8 @@ __all__ = [
     "salesforce_connect",
     "salesforce_connection",
     "salesforce_disconnect",
+    "salesforce_group_unsync",
+    "salesforce_past_optouts",
     "salesforce_pause",
     "salesforce_resume",
     "salesforce_settings",

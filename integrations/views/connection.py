@@ -29,6 +29,7 @@ from .common import (
     view_required,
 )
 from .oauth import PAGE, authorize_redirect, connection_finish
+from .optouts import push_panel
 
 
 def _percent(part, whole) -> int | None:
@@ -48,12 +49,14 @@ def _status(account, connection: Connection) -> dict:
         .values_list("state")
         .annotate(n=Count("id"))
     )
+    settings = selectors.salesforce_settings_find(account=account, connection=connection)
     return {
         "budget": budget,
         "who": connected_as(connection),
         "last_run": selectors.sync_runs_list(account=account, connection=connection).first(),
         "error_counts": {state: counts.get(state, 0) for state in SyncError.State.values},
-        "settings": selectors.salesforce_settings_find(account=account, connection=connection),
+        "settings": settings,
+        "push": push_panel(account=account, settings=settings),
         "needs_authorization": connection.auth_flow == Connection.AuthFlow.WEB_SERVER
         and not connection.refresh_token
         and connection.state != Connection.State.DISCONNECTED,

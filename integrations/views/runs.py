@@ -82,6 +82,7 @@ def run_detail(request, pk: int):
         "connection": run.connection,
         "duration": duration_text(run),
         "details": details,
+        "conflicts": selectors.sync_run_conflicts(account=request.account, run=run),
         "watermark": _pretty(run.watermark)[0] if run.watermark else "",
         "errors": errors[:50],
         "error_count": errors.count(),

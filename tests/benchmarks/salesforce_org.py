@@ -48,6 +48,11 @@ def _serve(pipe, cert_dir: str) -> None:
                 for record in server.org.records(sobject)[: arg // 2]:
                     server.org.update(sobject, record["Id"], {"FirstName": "Changed"})
             pipe.send(None)
+        elif command == "count_where":  # (sobject, field, value): how many records hold the value
+            sobject, name, value = arg
+            pipe.send(sum(1 for record in server.org.records(sobject) if record.get(name) == value))
+        elif command == "get":  # (sobject, id): one record
+            pipe.send(server.org.get(*arg))
         elif command == "api_calls":
             pipe.send(server.api_calls)
 

@@ -1,8 +1,15 @@
 """The Salesforce emulator for tests: one HTTPS server for the whole run, a fresh org for each test."""
 
-import pytest
+import datetime as dt
 
+import pytest
+import time_machine
+
+from integrations import services
+from integrations.models import Connection, SyncRun
+from integrations.salesforce import client as client_module
 from integrations.salesforce.emulator import EmulatorServer
+from integrations.salesforce.sync import salesforce_sync
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +27,60 @@ def sf_emulator(_sf_emulator_server) -> EmulatorServer:
     _sf_emulator_server.reset()
     yield _sf_emulator_server
     _sf_emulator_server.reset()
+
+
+CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}
+
+
+@pytest.fixture
+def quick_salesforce(monkeypatch, settings, sf_emulator):
+    monkeypatch.setattr(client_module, "RETRY_BASE_SECONDS", 0.001)
+    monkeypatch.setattr(client_module, "BULK_POLL_SECONDS", 0)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sf_emulator.ca_path)
+    settings.SALESFORCE_BULK_THRESHOLD = 50
+
+
+class Clock:
+    """Time for both sides (the emulator runs in this process): deleted/updated answer in whole past minutes."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def advance(self, **delta):
+        self.traveller.shift(dt.timedelta(**delta))
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=True) as traveller:
+        yield Clock(traveller)
+
+
+@pytest.fixture
+def connection(account, sf_emulator) -> Connection:
+    connection = services.connection_save(
+        account=account,
+        provider="salesforce",
+        login_url=sf_emulator.base_url,
+        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        ca_bundle=sf_emulator.ca_path,
+        **CLIENT,
+    )
+    services.connection_test(account=account, connection=connection)
+    services.salesforce_settings_init(account=account, connection=connection)
+    connection.refresh_from_db()
+    return connection
+
+
+def lead(sf, **fields):
+    values = {"LastName": "Levi", "Company": "Acme", **fields}
+    return sf.org.create("Lead", values)
+
+
+def sync(connection, **kw) -> SyncRun:
+    connection.refresh_from_db()
+    return salesforce_sync(connection=connection, **kw)

@@ -3,70 +3,18 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from contacts.models import Contact, Group, Suppression
 from integrations import services
 from integrations.models import Connection, ExternalRef, SalesforceSettings, SyncError, SyncRun
-from integrations.salesforce import client as client_module
 from integrations.salesforce.mapping import parse_datetime
-from integrations.salesforce.sync import connections_due, salesforce_sync
+from integrations.salesforce.sync import connections_due
 
-CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}
+from .conftest import CLIENT
+from .conftest import lead as _lead
+from .conftest import sync as _sync
 
-
-@pytest.fixture(autouse=True)
-def _quick(monkeypatch, settings, sf_emulator):
-    monkeypatch.setattr(client_module, "RETRY_BASE_SECONDS", 0.001)
-    monkeypatch.setattr(client_module, "BULK_POLL_SECONDS", 0)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sf_emulator.ca_path)
-    settings.SALESFORCE_BULK_THRESHOLD = 50
-
-
-class Clock:
-    """Time for both sides (the emulator runs in this process): deleted/updated answer in whole past minutes."""
-
-    def __init__(self, traveller):
-        self.traveller = traveller
-
-    @property
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
-
-    def advance(self, **delta):
-        self.traveller.shift(dt.timedelta(**delta))
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(dt.datetime.now(dt.UTC), tick=True) as traveller:
-        yield Clock(traveller)
-
-
-@pytest.fixture
-def connection(account, sf_emulator) -> Connection:
-    connection = services.connection_save(
-        account=account,
-        provider="salesforce",
-        login_url=sf_emulator.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
-        ca_bundle=sf_emulator.ca_path,
-        **CLIENT,
-    )
-    services.connection_test(account=account, connection=connection)
-    services.salesforce_settings_init(account=account, connection=connection)
-    connection.refresh_from_db()
-    return connection
-
-
-def _lead(sf, **fields):
-    values = {"LastName": "Levi", "Company": "Acme", **fields}
-    return sf.org.create("Lead", values)
-
-
-def _sync(connection, **kw) -> SyncRun:
-    connection.refresh_from_db()
-    return salesforce_sync(connection=connection, **kw)
+pytestmark = pytest.mark.usefixtures("quick_salesforce")
 
 
 def test_first_sync_brings_leads_and_contacts_with_defaults(account, connection, sf_emulator):
@@ -107,15 +55,27 @@ def test_the_overlap_window_is_not_applied_twice(account, connection, sf_emulato
 
 
 def test_our_own_writes_are_not_pulled_back(account, connection, sf_emulator, clock):
-    lead = _lead(sf_emulator, Email="dana@example.com")
+    lead = _lead(sf_emulator, Email="dana@example.com", FirstName="Dana")
     _sync(connection)
     clock.advance(minutes=5)
-    sf_emulator.org.update("Lead", lead, {"FirstName": "Echo"}, by_user=sf_emulator.org.integration_user_id)
+    # A write of ours: the values it sets are the ones last synced.
+    sf_emulator.org.update("Lead", lead, {"FirstName": "Dana"}, by_user=sf_emulator.org.integration_user_id)
 
     run = _sync(connection)
 
-    assert run.details.get("echo_skipped") == 1
-    assert Contact.objects.get(account=account).first_name == ""
+    assert run.details.get("echo_skipped") == 1 and run.records_in == 0
+
+
+def test_a_change_made_there_before_our_write_is_still_pulled(account, connection, sf_emulator, clock):
+    lead = _lead(sf_emulator, Email="dana@example.com", FirstName="Dana")
+    _sync(connection)
+    clock.advance(minutes=5)
+    sf_emulator.org.update("Lead", lead, {"FirstName": "Dana-Lee"})  # a person, in Salesforce
+    sf_emulator.org.update("Lead", lead, {"Title": "CEO"}, by_user=sf_emulator.org.integration_user_id)
+
+    _sync(connection)
+
+    assert Contact.objects.get(account=account).first_name == "Dana-Lee"
 
 
 @pytest.mark.parametrize("key", ["id", "email"])

@@ -1,0 +1,453 @@
+"""The outbound engine: platform changes into Salesforce (SPEC SF-7, SF-8, SF-9, SF-10).
+
+What goes out is decided field by field against each record's last synced values (ExternalRef
+.synced_values), never by who touched the contact last: a value the pull just brought in equals its
+synced value and is not written back (no echo), and a value written here becomes the synced value.
+Up to BULK_THRESHOLD records an object go by sObject Collections (200 a call, allOrNone=false);
+more go by one Bulk API 2.0 ingest job.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contacts.models import Contact, GroupMembership, Suppression
+
+from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from ..services import sync_error_record, sync_errors_resolve
+from ..storage import refs_save, synced_values_merge
+from .client import COMPOSITE_BATCH, SalesforceClient
+from .mapping import ObjectPlan, comparable, contact_value, object_plans
+from .pull import CONTACT_VALUE_FIELDS, overlap
+
+SOURCE = "salesforce"
+PAGE = 2000  # contacts examined per step
+LOCK_RETRIES = 3  # UNABLE_TO_LOCK_ROW: records written again this many times, with a growing pause
+LOCK_PAUSE_SECONDS = 1.0
+NOT_PROVIDED = "[not provided]"  # LastName of a new record whose contact has none (Salesforce's own Web-to-Lead value)
+MARKER_KEY = "marker:removed"  # in synced_values: the removed-from-group marker as last written
+OPTOUT_KEY = "optout:"  # in synced_values, + channel: the opt-out field was set by a push
+
+
+def live_refs(connection: Connection):
+    """The connection's records that still stand for a platform contact."""
+    return ExternalRef.objects.filter(
+        account_id=connection.account_id, connection=connection, deleted_at__isnull=True, converted_to=""
+    )
+
+
+def marker_refs(connection: Connection, contact_ids: Iterable[int], *, removed: bool):
+    """Records whose removed-from-group marker is to be set (or, rejoining, cleared where it was set)."""
+    refs = live_refs(connection).filter(contact_id__in=list(contact_ids))
+    return refs if removed else refs.filter(synced_values__contains={MARKER_KEY: True})
+
+
+def optout_refs(connection: Connection, channel: str, points: list[str], *, force: bool = True):
+    """Records of the contacts behind `points` (without `force`: those not opted out by us before)."""
+    column = "email" if channel == "email" else "phone"
+    contact_ids = Contact.objects.filter(account_id=connection.account_id, **{f"{column}__in": points}).values("pk")
+    refs = live_refs(connection).filter(contact_id__in=contact_ids)
+    return refs if force else refs.exclude(synced_values__contains={f"{OPTOUT_KEY}{channel}": True})
+
+
+def bulk_threshold() -> int:
+    return getattr(django_settings, "SALESFORCE_PUSH_BULK_THRESHOLD", 2000)
+
+
+class _Write:
+    """One record to write: the ref it belongs to (None for a create), its fields, the values to remember."""
+
+    __slots__ = ("ref_id", "contact_id", "object_type", "external_id", "fields", "remember")
+
+    def __init__(self, *, ref_id, contact_id, object_type, external_id, fields, remember):
+        self.ref_id = ref_id
+        self.contact_id = contact_id
+        self.object_type = object_type
+        self.external_id = external_id
+        self.fields = fields
+        self.remember = remember
+
+
+class Pusher:
+    """One run's outbound work for one connection. Counters feed the SyncRun."""
+
+    def __init__(
+        self,
+        *,
+        connection: Connection,
+        settings: SalesforceSettings,
+        client: SalesforceClient,
+        run: SyncRun | None,
+        counts: Counter | None = None,
+    ):
+        self.connection = connection
+        self.account = connection.account
+        self.settings = settings
+        self.client = client
+        self.run = run
+        self.counts = counts if counts is not None else Counter()
+        self.region = self.account.default_region
+        self.plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
+
+    # --- field changes ------------------------------------------------------------------------------
+
+    def push(self) -> None:
+        """Changed linked contacts, then new members of the synced groups."""
+        cursor = SyncCursor.objects.get_or_create(account=self.account, connection=self.connection, stream="push")[0]
+        started = timezone.now()
+        since = cursor.watermark - overlap() if cursor.watermark else None
+        self.push_changes(since=since)
+        self.push_new()
+        if since is not None:  # unsubscribes an event-driven push missed (a pause, an outage) go now
+            self.push_past_optouts(since, force=False)
+        cursor.watermark = started
+        cursor.save(update_fields=["watermark", "updated_at"])
+
+    def _live_refs(self):
+        return live_refs(self.connection)
+
+    def push_changes(self, *, since: datetime | None, contact_ids: Iterable[int] | None = None) -> None:
+        """Linked contacts changed since `since` (all of them without it), and those whose write failed before."""
+        refs = self._live_refs().filter(object_type__in=list(self.plans))
+        if contact_ids is not None:
+            refs = refs.filter(contact_id__in=list(contact_ids))
+        elif since is not None:
+            failed = SyncError.objects.filter(
+                connection=self.connection,
+                direction=SyncError.Direction.OUT,
+                state=SyncError.State.PENDING,
+                next_attempt_at__lte=timezone.now(),
+            ).values("contact_id")
+            refs = refs.filter(Q(contact__updated_at__gte=since) | Q(contact_id__in=failed))
+        columns = [f"contact__{name}" for name in CONTACT_VALUE_FIELDS]
+        rows = refs.order_by("pk").values("pk", "contact_id", "object_type", "external_id", "synced_values", *columns)
+        writes: list[_Write] = []
+        for row in rows.iterator(chunk_size=PAGE):
+            current = {name: row[f"contact__{name}"] for name in CONTACT_VALUE_FIELDS}
+            write = self._changes(row, current)
+            if write is not None:
+                writes.append(write)
+            if len(writes) >= 10 * PAGE:
+                self.write("update", writes)
+                writes = []
+        self.write("update", writes)
+
+    def _changes(self, row: dict, current: dict) -> _Write | None:
+        plan = self.plans[row["object_type"]]
+        base = row["synced_values"] or {}
+        fields, remember = {}, {}
+        for mapping in plan.pushable():
+            local = mapping["local"]
+            if local not in base:
+                continue  # never synced: the next pull records Salesforce's value first
+            mine = contact_value(current, local)
+            if comparable(local, mine, region=self.region) == comparable(local, base[local], region=self.region):
+                continue
+            if mine in (None, "") and mapping["remote"] in self._defaults(plan.sobject):
+                continue  # a required field the platform has no value for keeps Salesforce's
+            fields[mapping["remote"]] = plan.remote_value(mapping, mine)
+            remember[local] = mine.isoformat() if hasattr(mine, "isoformat") else mine
+        if not fields:
+            return None
+        return _Write(
+            ref_id=row["pk"],
+            contact_id=row["contact_id"],
+            object_type=row["object_type"],
+            external_id=row["external_id"],
+            fields=fields,
+            remember=remember,
+        )
+
+    # --- new contacts -------------------------------------------------------------------------------
+
+    def synced_group_ids(self) -> set[int]:
+        return set(self.settings.synced_groups.values_list("pk", flat=True))
+
+    def push_new(self) -> None:
+        """Members of the synced groups with no live Salesforce record: created as the configured object."""
+        group_ids = self.synced_group_ids()
+        sobject = self.settings.new_contact_object
+        plan = self.plans.get(sobject)
+        if not group_ids or plan is None:
+            return
+        linked = self._live_refs().filter(contact_id=OuterRef("pk"))
+        waiting = SyncError.objects.filter(
+            connection=self.connection,
+            direction=SyncError.Direction.OUT,
+            object_type=sobject,
+            external_id="",
+            contact_id=OuterRef("pk"),
+        ).filter(Q(state=SyncError.State.DEAD) | Q(state=SyncError.State.PENDING, next_attempt_at__gt=timezone.now()))
+        members = GroupMembership.objects.filter(group_id__in=group_ids).values("contact_id")
+        contacts = (
+            Contact.objects.filter(account=self.account, pk__in=members)
+            .exclude(Exists(linked))
+            .exclude(Exists(waiting))
+            .order_by("pk")
+            .values("id", *CONTACT_VALUE_FIELDS)
+        )
+        writes = []
+        for current in contacts.iterator(chunk_size=PAGE):
+            writes.append(self._creation(plan, current))
+            if len(writes) >= 10 * PAGE:
+                self.write("insert", writes)
+                writes = []
+        self.write("insert", writes)
+
+    def _defaults(self, sobject: str) -> dict:
+        defaults = {"LastName": NOT_PROVIDED}
+        if sobject == "Lead":
+            defaults["Company"] = self.settings.lead_company_default or NOT_PROVIDED
+        return defaults
+
+    def _creation(self, plan: ObjectPlan, current: dict) -> _Write:
+        fields, remember = {}, {}
+        for mapping in plan.pushable():
+            local = mapping["local"]
+            value = contact_value(current, local)
+            remember[local] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
+            if value not in (None, ""):
+                fields[mapping["remote"]] = plan.remote_value(mapping, value)
+        for remote, default in self._defaults(plan.sobject).items():
+            if not fields.get(remote):
+                fields[remote] = default
+                remember.update({m["local"]: default for m in plan.pushable() if m["remote"] == remote})
+        return _Write(
+            ref_id=None,
+            contact_id=current["id"],
+            object_type=plan.sobject,
+            external_id="",
+            fields=fields,
+            remember=remember,
+        )
+
+    # --- marker and opt-out fields ------------------------------------------------------------------
+
+    def push_markers(self, contact_ids: Iterable[int], *, removed: bool) -> None:
+        """SPEC SF-8: the removed-from-group marker set (or cleared on rejoining) on the contacts' records."""
+        field = self.settings.deleted_marker_field
+        if not field:
+            return
+        refs = marker_refs(self.connection, contact_ids, removed=removed)
+        writes = [
+            _Write(
+                ref_id=pk,
+                contact_id=contact_id,
+                object_type=object_type,
+                external_id=external_id,
+                fields={field: removed},
+                remember={MARKER_KEY: removed},
+            )
+            for pk, contact_id, object_type, external_id in refs.values_list(
+                "pk", "contact_id", "object_type", "external_id"
+            )
+        ]
+        self.counts["markers"] += len(writes)
+        self.write("update", writes)
+
+    def push_optouts(self, channel: str, points: Iterable[str], *, force: bool = True) -> None:
+        """SPEC SF-9: the channel's opt-out field set on every record of the contacts behind `points`
+        (without `force`, records it was set on before are passed over)."""
+        field = (self.settings.optout_fields or {}).get(channel)
+        points = [p for p in points if p]
+        if not field or not points:
+            return
+        refs = optout_refs(self.connection, channel, points, force=force)
+        writes = [
+            _Write(
+                ref_id=pk,
+                contact_id=contact_id,
+                object_type=object_type,
+                external_id=external_id,
+                fields={field: True},
+                remember={f"{OPTOUT_KEY}{channel}": True},
+            )
+            for pk, contact_id, object_type, external_id in refs.values_list(
+                "pk", "contact_id", "object_type", "external_id"
+            )
+        ]
+        self.counts["optouts_pushed"] += len(writes)
+        self.write("update", writes)
+
+    def push_past_optouts(self, since: datetime, *, force: bool = True) -> None:
+        """SPEC SF-10: every platform unsubscribe since `since`, channel by channel."""
+        for channel in self.settings.optout_fields or {}:
+            points = Suppression.objects.filter(account=self.account, channel=channel, created_at__gte=since)
+            if not force:
+                points = points.exclude(source=SOURCE)  # came from Salesforce: already set there
+            self.push_optouts(channel, list(points.values_list("point", flat=True)), force=force)
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    def write(self, operation: str, writes: list[_Write]) -> None:
+        """Write records, object by object; lock errors retried with a pause, conversions followed."""
+        by_object: dict[str, list[_Write]] = {}
+        for item in writes:
+            by_object.setdefault(item.object_type, []).append(item)
+        for sobject, items in by_object.items():
+            pending = items
+            for attempt in range(LOCK_RETRIES + 1):
+                locked, converted = self._send(operation, sobject, pending, last=attempt == LOCK_RETRIES)
+                if converted:
+                    self._follow(converted)
+                if not locked:
+                    break
+                self.counts["lock_retries"] += len(locked)
+                time.sleep(LOCK_PAUSE_SECONDS * (2**attempt))
+                pending = locked
+
+    def _send(self, operation: str, sobject: str, items: list[_Write], *, last: bool):
+        """Write one object's records: one bulk job above the threshold, else 200 a call. Each call's
+        results land before the next call, so a run that stops midway never creates a record twice."""
+        locked, converted = [], []
+        if len(items) > bulk_threshold():
+            batches = [items]
+        else:
+            batches = [items[start : start + COMPOSITE_BATCH] for start in range(0, len(items), COMPOSITE_BATCH)]
+        for batch in batches:
+            records = []
+            for item in batch:
+                record = dict(item.fields)
+                if operation == "update":
+                    record["Id"] = item.external_id
+                records.append(record)
+            if len(batch) > bulk_threshold():
+                columns = list(dict.fromkeys(name for record in records for name in record))
+                self.counts["bulk_jobs"] += 1
+                results = self.client.bulk2_ingest(sobject, operation, records, columns)
+            elif operation == "insert":
+                results = self.client.composite_create(records, sobject=sobject)
+            else:
+                results = self.client.composite_update(records, sobject=sobject)
+            more_locked, more_converted = self._results(batch, results, last=last)
+            locked += more_locked
+            converted += more_converted
+        return locked, converted
+
+    def _results(self, items: list[_Write], results: list[dict], *, last: bool):
+        done, locked, converted, deleted = [], [], [], []
+        for item, result in zip(items, results, strict=True):
+            if result.get("success"):
+                if item.ref_id is None:
+                    item.external_id = result.get("id") or ""
+                done.append(item)
+                continue
+            error = (result.get("errors") or [{}])[0]
+            code = error.get("statusCode") or error.get("errorCode") or "UNKNOWN"
+            if code == "UNABLE_TO_LOCK_ROW" and not last:
+                locked.append(item)
+            elif code == "CANNOT_UPDATE_CONVERTED_LEAD" and item.object_type == "Lead":
+                converted.append(item)
+            elif code == "ENTITY_IS_DELETED":
+                deleted.append(item)
+            else:
+                self._failed(item, code, error)
+        self._done(done)
+        if deleted:
+            ExternalRef.objects.filter(pk__in=[i.ref_id for i in deleted]).update(deleted_at=timezone.now())
+            self.counts["deleted_there"] += len(deleted)
+        return locked, converted
+
+    def _done(self, items: list[_Write]) -> None:
+        if not items:
+            return
+        self.counts["records_out"] += len(items)
+        with transaction.atomic():
+            created = [i for i in items if i.ref_id is None]
+            for sobject in {i.object_type for i in created}:
+                refs_save(
+                    account_id=self.account.pk,
+                    connection_id=self.connection.pk,
+                    object_type=sobject,
+                    rows=[(i.external_id, i.contact_id, None, i.remember) for i in created if i.object_type == sobject],
+                )
+            self.counts["created_there"] += len(created)
+            synced_values_merge(rows=[(i.ref_id, i.remember) for i in items if i.ref_id is not None])
+            if self._has_open_errors():
+                for sobject in {i.object_type for i in items}:
+                    sync_errors_resolve(
+                        account=self.account,
+                        connection=self.connection,
+                        direction=SyncError.Direction.OUT,
+                        object_type=sobject,
+                        external_ids=[i.external_id for i in items if i.object_type == sobject and i.ref_id],
+                    )
+                SyncError.objects.filter(
+                    connection=self.connection,
+                    direction=SyncError.Direction.OUT,
+                    external_id="",
+                    contact_id__in=[i.contact_id for i in created],
+                ).exclude(state=SyncError.State.RESOLVED).update(state=SyncError.State.RESOLVED, next_attempt_at=None)
+
+    def _has_open_errors(self) -> bool:
+        return (
+            SyncError.objects.filter(connection=self.connection, direction=SyncError.Direction.OUT)
+            .exclude(state=SyncError.State.RESOLVED)
+            .exists()
+        )
+
+    def _failed(self, item: _Write, code: str, error: dict) -> None:
+        self.counts["failed_out"] += 1
+        fields = ", ".join(error.get("fields") or [])
+        message = error.get("message") or code
+        if fields:
+            message = _("%(message)s (field: %(fields)s)") % {"message": message, "fields": fields}
+        contact = Contact.objects.filter(account=self.account, pk=item.contact_id).first()
+        if contact is None:
+            return
+        sync_error_record(
+            account=self.account,
+            connection=self.connection,
+            direction=SyncError.Direction.OUT,
+            object_type=item.object_type,
+            external_id=item.external_id if item.ref_id else "",
+            contact=contact,
+            code=code,
+            message=message,
+            payload={"fields": {k: str(v) for k, v in item.fields.items()}},
+            run=self.run,
+        )
+
+    def _follow(self, items: list[_Write]) -> None:
+        """CANNOT_UPDATE_CONVERTED_LEAD: the lead became a Contact; link it and write there instead."""
+        ids = ", ".join(f"'{i.external_id}'" for i in items if i.external_id.isalnum())
+        answer = self.client.query(f"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN ({ids})") if ids else {}
+        converted_to = {r["Id"]: r.get("ConvertedContactId") for r in answer.get("records", [])}
+        again = []
+        for item in items:
+            target = converted_to.get(item.external_id)
+            if not target:
+                self._failed(item, "CANNOT_UPDATE_CONVERTED_LEAD", {"message": _("The lead was converted.")})
+                continue
+            lead_ref = ExternalRef.objects.get(pk=item.ref_id)
+            contact_ref, _created = ExternalRef.objects.get_or_create(
+                connection=self.connection,
+                object_type="Contact",
+                external_id=target,
+                defaults={
+                    "account": self.account,
+                    "contact_id": item.contact_id,
+                    "synced_values": lead_ref.synced_values,
+                },
+            )
+            ExternalRef.objects.filter(pk=lead_ref.pk).update(converted_to=target)
+            self.counts["converted"] += 1
+            again.append(
+                _Write(
+                    ref_id=contact_ref.pk,
+                    contact_id=item.contact_id,
+                    object_type="Contact",
+                    external_id=target,
+                    fields=item.fields,
+                    remember=item.remember,
+                )
+            )
+        if again:
+            self.write("update", again)
