@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from contacts.models import Contact, Group, Suppression
+from contacts.models import Contact, CustomField, Group, Suppression
 from contacts.services import group_members_remove, suppressions_add
 from contacts.upsert import contacts_upsert
 from integrations.models import ExternalRef, SalesforceSettings, SyncError
@@ -321,3 +321,29 @@ def test_a_fault_run_with_writes_ends_in_the_fault_free_state(account, connectio
     assert len(sf_emulator.org.records("Lead")) == 550  # nothing created twice
     assert ExternalRef.objects.filter(connection=connection, deleted_at__isnull=True).count() == 550
     assert not SyncError.objects.filter(connection=connection).exclude(state="resolved").exists()
+
+
+def test_a_record_refused_inside_a_bulk_job_is_reported_and_the_rest_are_written(
+    account, connection, sf_emulator, clock, settings
+):
+    settings.SALESFORCE_PUSH_BULK_THRESHOLD = 2
+    sf_emulator.org.add_field("Lead", "Code__c", "string", length=20, unique=True)
+    _lead(sf_emulator, Email="other@example.com", Code__c="A-1")
+    leads = [_lead(sf_emulator, Email=f"p{i}@example.com") for i in range(3)]
+    CustomField.objects.create(account=account, api_name="code", label="code")
+    _settings(
+        connection,
+        field_map={"Lead": [{"remote": "Email", "local": "email"}, {"remote": "Code__c", "local": "custom:code"}]},
+    )
+    _sync(connection)
+    clock.advance(minutes=5)
+    for i in range(3):
+        _edit(account, Contact.objects.get(account=account, email=f"p{i}@example.com"), **{"custom:code": f"B-{i}"})
+    _edit(account, Contact.objects.get(account=account, email="p0@example.com"), **{"custom:code": "A-1"})
+
+    run = _sync(connection)
+
+    assert run.details["bulk_jobs"] == 1 and run.records_out == 2 and run.records_failed == 1
+    error = SyncError.objects.get(connection=connection, direction="out")
+    assert (error.code, error.external_id) == ("DUPLICATE_VALUE", leads[0]) and "Code__c" in error.message
+    assert [sf_emulator.org.get("Lead", lead)["Code__c"] for lead in leads] == [None, "B-1", "B-2"]
