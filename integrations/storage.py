@@ -35,6 +35,12 @@ def refs_save(
     if not rows:
         return
     if not _postgres():
+        before = dict(
+            ExternalRef.objects.filter(
+                connection_id=connection_id, object_type=object_type, external_id__in=[r[0] for r in rows]
+            ).values_list("external_id", "synced_values")
+        )
+        rows = [(e, c, m, {**(before.get(e) or {}), **values}) for e, c, m, values in rows]
         ExternalRef.objects.bulk_create(
             [
                 ExternalRef(

@@ -59,12 +59,12 @@ def salesforce_optouts_push(self, connection_id: int, channel: str, points: list
 
 
 @shared_task(**_PUSH_RETRY)
-def salesforce_markers_push(self, connection_id: int, contact_ids: list[int], removed: bool) -> None:
+def salesforce_markers_push(self, connection_id: int, contact_ids: list[int]) -> None:
     connection = _live(connection_id)
     if connection is not None:
         from .salesforce.outbound import markers_push
 
-        markers_push(connection=connection, contact_ids=contact_ids, removed=removed)
+        markers_push(connection=connection, contact_ids=contact_ids)
 
 
 @shared_task(**_PUSH_RETRY)

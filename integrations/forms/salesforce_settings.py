@@ -300,6 +300,7 @@ class SalesforceSettingsForm(BootstrapMixin, forms.Form):
         field_map = {}
         for sobject, rows in self.rows.items():
             saved = {row.get("local"): row for row in saved_map.get(sobject, []) if isinstance(row, dict)}
+            readonly = {f.name for f in (self.remote or {}).get(sobject, []) if not f.updateable}
             mapped = []
             for index, (local, _label) in enumerate(rows):
                 remote = self.cleaned_data.get(f"map-{sobject}-{index}")
@@ -311,6 +312,8 @@ class SalesforceSettingsForm(BootstrapMixin, forms.Form):
                     self.add_error(f"tr-{sobject}-{index}", exc)
                     translate = {}
                 row = {"remote": remote, "local": local, "translate": translate}
+                if remote in readonly:
+                    row["readonly"] = True  # read, never written back (SPEC SF-7)
                 before = saved.get(local) or {}
                 if before.get("remote") == remote and before.get("fallback"):
                     row["fallback"] = before["fallback"]

@@ -300,6 +300,15 @@ class SalesforceClient:
         """The first page of a SOQL query: `{"totalSize", "done", "records", "nextRecordsUrl"?}`."""
         return self._call(lambda sf: sf.query(soql, include_deleted=include_deleted))
 
+    def query_pages(self, soql: str) -> Iterator[list[dict]]:
+        """The records of a query, a page (up to 2,000) at a time, following `nextRecordsUrl`."""
+        page = self.query(soql)
+        while True:
+            yield page.get("records", [])
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            page = self.query_more(page["nextRecordsUrl"])
+
     def query_more(self, next_records_url: str) -> dict:
         return self._call(lambda sf: sf.query_more(next_records_url, identifier_is_url=True))
 

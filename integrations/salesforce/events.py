@@ -38,7 +38,7 @@ def unsubscribes_to_salesforce(events: list[Event]) -> None:
             transaction.on_commit(partial(salesforce_optouts_push.delay, settings.connection_id, channel, points))
 
 
-def _group_changes(events: list[Event], removed: bool) -> None:
+def _group_changes(events: list[Event]) -> None:
     from ..tasks import salesforce_markers_push
 
     wanted = {a: s for a, s in _settings_by_account(events).items() if s.deleted_marker_field}
@@ -51,16 +51,16 @@ def _group_changes(events: list[Event], removed: bool) -> None:
             continue
         contact_ids = list(event.payload.get("contact_ids") or [])
         if contact_ids:
-            transaction.on_commit(partial(salesforce_markers_push.delay, settings.connection_id, contact_ids, removed))
+            transaction.on_commit(partial(salesforce_markers_push.delay, settings.connection_id, contact_ids))
 
 
 @events_consumer(EventKind.GROUP_LEFT)
 def group_removals_to_salesforce(events: list[Event]) -> None:
     """A contact removed from a synced group gets the removed marker set on its Salesforce record."""
-    _group_changes(events, removed=True)
+    _group_changes(events)
 
 
 @events_consumer(EventKind.GROUP_JOINED)
 def group_returns_to_salesforce(events: list[Event]) -> None:
     """Back in a synced group: a marker set before is cleared."""
-    _group_changes(events, removed=False)
+    _group_changes(events)

@@ -8,6 +8,28 @@ from marketing.core.normalize import InvalidContactPoint, phone_normalize
 from ..models import SalesforceSettings
 
 SYSTEM_FIELDS = ("Id", "SystemModstamp", "LastModifiedById")
+READ_ONLY_FIELDS = frozenset(
+    {
+        "Id",
+        "IsDeleted",
+        "MasterRecordId",
+        "Name",
+        "CreatedDate",
+        "CreatedById",
+        "LastModifiedDate",
+        "LastModifiedById",
+        "SystemModstamp",
+        "LastActivityDate",
+        "LastViewedDate",
+        "LastReferencedDate",
+        "IsConverted",
+        "ConvertedDate",
+        "ConvertedAccountId",
+        "ConvertedContactId",
+        "ConvertedOpportunityId",
+        "PhotoUrl",
+    }
+)
 LEAD_FIELDS = ("IsConverted", "ConvertedContactId")
 STATUS_BY_OBJECT = {"Lead": "Prospect", "Contact": "Customer"}
 TRUE_WORDS = frozenset({"true", "1", "y", "yes", "t", "on", "כן"})
@@ -38,24 +60,34 @@ def truthy(value) -> bool:
     return str(value or "").strip().casefold() in TRUE_WORDS
 
 
-def comparable(local: str, value, *, region: str) -> str:
-    """A mapped value as both sides can be compared: Salesforce's spelling and the platform's stored
-    one of the same value agree (a phone in any format, an email in any case, spacing, 42 and 42.0)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = " ".join(str(value).split())
-    if local == "phone" and text:
+class Comparer:
+    """Mapped values as the platform stores them, as text, so that both sides compare equal when they hold
+    the same value: the upsert engine's own cleaning (a phone in any format, an email in any case, dates,
+    numbers and the kinds of custom fields), and the value as it is where that cleaning refuses it."""
+
+    def __init__(self, account):
+        from contacts.upsert import FieldCatalog
+
+        self.region = account.default_region
+        self.catalog = FieldCatalog(account)
+
+    def __call__(self, local: str, value) -> str:
+        from contacts.upsert import RowRejected, _clean_row
+
+        if value is None:
+            return ""
         try:
-            return phone_normalize(text, region=region)
-        except InvalidContactPoint:
-            return text
-    if local == "email":
-        return text.casefold()
-    return text
+            clean = _clean_row(0, {local: value}, region=self.region, catalog=self.catalog)
+            stored = clean.custom.get(local[7:]) if local.startswith("custom:") else clean.values.get(local, value)
+        except (RowRejected, ValueError, TypeError):
+            stored = value
+        if stored is None:
+            return ""
+        if isinstance(stored, float) and stored.is_integer():
+            stored = int(stored)
+        if hasattr(stored, "isoformat"):
+            return stored.isoformat()
+        return " ".join(str(stored).split())
 
 
 def contact_value(values: dict, local: str):
@@ -119,8 +151,13 @@ class ObjectPlan:
         return bool(self.status_field) and local == f"custom:{self.status_field}"
 
     def pushable(self) -> list[dict]:
-        """Mappings a platform change is written back through (the status field only ever comes in)."""
-        return [m for m in self.mappings if not self.is_status(m["local"])]
+        """Mappings a platform change is written back through: not the status field (it only ever comes in),
+        not a field Salesforce does not let anyone write (system fields, formulas: `readonly` from describe)."""
+        return [
+            m
+            for m in self.mappings
+            if not self.is_status(m["local"]) and not m.get("readonly") and m["remote"] not in READ_ONLY_FIELDS
+        ]
 
     def remote_value(self, mapping: dict, value):
         """A platform value as Salesforce spells it: translations reversed, dates as ISO text."""

@@ -10,7 +10,7 @@ from ..models import Connection, SalesforceSettings, SyncRun
 from ..services import salesforce_settings_init, sync_run_finish, sync_run_start
 from .client import SalesforceClient
 from .errors import ApiLimitReached
-from .push import Pusher, marker_refs, optout_refs
+from .push import Pusher, marker_changes, optout_refs
 
 
 def _push_run(connection: Connection, what: str, work: Callable[[Pusher], None]) -> SyncRun:
@@ -61,13 +61,14 @@ def optouts_push(*, connection: Connection, channel: str, points: Iterable[str])
     return _push_run(connection, "optouts", lambda pusher: pusher.push_optouts(channel, points))
 
 
-def markers_push(*, connection: Connection, contact_ids: Iterable[int], removed: bool) -> SyncRun | None:
-    """Contacts removed from (or back in) a synced group → the marker field set (or cleared) (SPEC SF-8).
-    None when no linked record needs it."""
+def markers_push(*, connection: Connection, contact_ids: Iterable[int]) -> SyncRun | None:
+    """Contacts that left (or rejoined) a synced group → the marker field set (or cleared) (SPEC SF-8).
+    None when no linked record needs a change."""
     contact_ids = list(contact_ids)
-    if not marker_refs(connection, contact_ids, removed=removed).exists():
+    settings = SalesforceSettings.objects.filter(connection=connection).first()
+    if settings is None or not settings.deleted_marker_field or not marker_changes(connection, settings, contact_ids):
         return None
-    return _push_run(connection, "markers", lambda pusher: pusher.push_markers(contact_ids, removed=removed))
+    return _push_run(connection, "markers", lambda pusher: pusher.push_markers(contact_ids))
 
 
 def past_optouts_push(*, connection: Connection, since: datetime) -> SyncRun:

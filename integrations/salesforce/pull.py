@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Group, GroupMembership
 from contacts.services import group_members_remove, suppressions_add
+from contacts.storage import records_find
 from contacts.upsert import Policy, Status, contacts_upsert
 
 from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
@@ -24,7 +25,7 @@ from ..services import sync_error_record, sync_errors_resolve
 from ..storage import refs_find, refs_save
 from .client import SalesforceClient
 from .errors import SalesforceRequestError
-from .mapping import ObjectPlan, comparable, contact_value, parse_datetime, soql_datetime, truthy
+from .mapping import Comparer, ObjectPlan, contact_value, parse_datetime, soql_datetime, truthy
 
 SOURCE = "salesforce"
 DELETED_WINDOW = timedelta(days=15)
@@ -57,6 +58,28 @@ def _loggable(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def conversion_into_linked(engine, lead_ref: ExternalRef, target: ExternalRef) -> None:
+    """A lead converted into a Contact that already stands for another platform contact: the two people
+    are one in Salesforce now. Nothing is merged here; the lead's contact stays unlinked (never created
+    there again) and the sync errors say so, for a person to decide."""
+    engine.counts["converted_into_linked"] += 1
+    sync_error_record(
+        account=engine.account,
+        connection=engine.connection,
+        direction=SyncError.Direction.IN,
+        object_type="Lead",
+        external_id=lead_ref.external_id,
+        contact=Contact.objects.filter(account=engine.account, pk=lead_ref.contact_id).first(),
+        code="converted_into_linked_contact",
+        message=_(
+            "This lead was converted into the Salesforce contact %(contact)s, which is linked to another contact "
+            "here. Merge the two contacts here if they are the same person."
+        )
+        % {"contact": target.external_id},
+        run=engine.run,
+    )
+
+
 class RunCancelled(Exception):
     pass
 
@@ -75,6 +98,7 @@ class Puller:
         self.policy = Policy(add_new=True, update_existing=True, avoid_losing_data=False)
         self._open_errors: bool | None = None
         self.conflicts: list[dict] = []  # the sync log's record of each field both sides changed
+        self.compare = Comparer(self.account)
 
     # --- cursors ------------------------------------------------------------------------------------
 
@@ -116,13 +140,7 @@ class Puller:
                 deleted.save(update_fields=["watermark", "updated_at"])
 
     def _pages(self, soql: str) -> Iterator[list[dict]]:
-        """The records of a query, a page (up to 2,000) at a time, following `nextRecordsUrl`."""
-        page = self.client.query(soql)
-        while True:
-            yield page.get("records", [])
-            if page.get("done", True) or not page.get("nextRecordsUrl"):
-                return
-            page = self.client.query_more(page["nextRecordsUrl"])
+        return self.client.query_pages(soql)
 
     def _large(self, plan: ObjectPlan) -> bool:
         counted = self.client.query(f"SELECT COUNT() FROM {plan.sobject}")
@@ -172,11 +190,10 @@ class Puller:
                 row = dict(full)
             else:
                 row = self._resolve(plan, record, ref, full, current)
-                if echo and record.get("LastModifiedById") == ours and all(plan.is_status(k) for k in row):
+                if echo and record.get("LastModifiedById") == ours and self._nothing_new(plan, row, current):
                     self.counts["echo_skipped"] += 1  # our own write coming back, nothing else changed there
                     continue
-                if self.settings.unique_key == SalesforceSettings.UniqueKey.ID or "email" not in row:
-                    row["known_id"] = ref.contact_id
+                row["known_id"] = ref.contact_id  # a linked record updates its own contact, whatever the key
             rows.append(row)
             synced.append(full)
             landing.append((record, stamp))
@@ -190,6 +207,8 @@ class Puller:
                     groups=self.groups,
                     keep_outcomes=True,
                 )
+                for index, values in self._stored(rows, result.outcomes).items():
+                    synced[index - 1] = {**synced[index - 1], **values}
                 self._land(plan, synced, landing, result.outcomes)
             if conversions:
                 self._follow_conversions(conversions)
@@ -214,11 +233,13 @@ class Puller:
 
     def _currents(self, refs) -> dict[int, dict]:
         """The linked contacts' values now, by contact id (one query a page)."""
-        ids = {ref.contact_id for ref in refs if ref.deleted_at is None}
+        return self._currents_of({ref.contact_id for ref in refs if ref.deleted_at is None})
+
+    def _currents_of(self, ids: set[int]) -> dict[int, dict]:
         if not ids:
             return {}
-        found = Contact.objects.filter(account=self.account, pk__in=ids).values("id", *CONTACT_VALUE_FIELDS)
-        return {values["id"]: values for values in found}
+        found = records_find(account_id=self.account.pk, ids=ids, refs=set(), emails=set(), phones=set())
+        return {r.pk: {name: getattr(r, name) for name in CONTACT_VALUE_FIELDS} for r in found}
 
     def _resolve(self, plan: ObjectPlan, record: dict, ref: ExternalRef, full: dict, current: dict) -> dict:
         """The fields of a linked record that Salesforce changed since the last sync (SPEC SF-7).
@@ -226,7 +247,7 @@ class Puller:
         A field only the platform changed is left for the push; a field both sides changed goes to the
         preferred system, and the losing value is written to the run's log.
         """
-        region = self.account.default_region
+        compare = self.compare
         base = ref.synced_values or {}
         platform_wins = self.settings.preferred_system == SalesforceSettings.PreferredSystem.PLATFORM
         row = {}
@@ -234,11 +255,13 @@ class Puller:
             if plan.is_status(local) or local not in base:
                 row[local] = value  # derived, or never synced before: Salesforce's value stands
                 continue
-            theirs, before = comparable(local, value, region=region), comparable(local, base[local], region=region)
+            if value == base[local]:
+                continue
+            theirs, before = compare(local, value), compare(local, base[local])
             if theirs == before:
                 continue
             mine = contact_value(current, local)
-            if comparable(local, mine, region=region) not in (before, theirs):
+            if compare(local, mine) not in (before, theirs):
                 winner, kept, lost = ("platform", mine, value) if platform_wins else ("salesforce", value, mine)
                 self.counts["conflicts_total"] += 1
                 if len(self.conflicts) < CONFLICTS_KEPT:
@@ -257,6 +280,31 @@ class Puller:
                     continue
             row[local] = value
         return row
+
+    def _nothing_new(self, plan: ObjectPlan, row: dict, current: dict) -> bool:
+        """Whether landing `row` would change nothing: only the status, and the contact already has it."""
+        return all(
+            plan.is_status(k) and self.compare(k, contact_value(current, k)) == self.compare(k, v)
+            for k, v in row.items()
+        )
+
+    def _stored(self, rows: list[dict], outcomes) -> dict[int, dict]:
+        """What the platform stored of each landed row's values, by row number. These are the synced
+        values: in the platform's own form, so the push compares them at a glance, and where the platform
+        kept something else (a contact never loses its last way to be reached) the push does not undo it."""
+        landed = {o.contact_id for o in outcomes if o.status != Status.REJECTED}
+        currents = self._currents_of(landed)
+        stored: dict[int, dict] = {}
+        for outcome in outcomes:
+            current = currents.get(outcome.contact_id)
+            if current is None or outcome.status == Status.REJECTED:
+                continue
+            values = stored.setdefault(outcome.index, {})
+            for local in rows[outcome.index - 1]:
+                if local != "known_id":
+                    mine = contact_value(current, local)
+                    values[local] = "" if mine is None else _loggable(mine)
+        return stored
 
     def _land(self, plan: ObjectPlan, rows: list[dict], landing: list, outcomes) -> None:
         refs, ok_ids, opt_outs = [], [], {}
@@ -333,12 +381,14 @@ class Puller:
             if ref is None or not contact_sf_id:
                 self.counts["converted_unknown"] += 1  # converted before we knew it: the Contact brings it
                 continue
-            ExternalRef.objects.get_or_create(
+            target, _created = ExternalRef.objects.get_or_create(
                 connection=self.connection,
                 object_type="Contact",
                 external_id=contact_sf_id,
                 defaults={"account": self.account, "contact_id": ref.contact_id, "synced_values": ref.synced_values},
             )
+            if target.contact_id != ref.contact_id:
+                conversion_into_linked(self, ref, target)
             ExternalRef.objects.filter(pk=ref.pk).update(
                 converted_to=contact_sf_id, last_modstamp=parse_datetime(record.get("SystemModstamp"))
             )

@@ -24,8 +24,8 @@ from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, Sy
 from ..services import sync_error_record, sync_errors_resolve
 from ..storage import refs_save, synced_values_merge
 from .client import COMPOSITE_BATCH, SalesforceClient
-from .mapping import ObjectPlan, comparable, contact_value, object_plans
-from .pull import CONTACT_VALUE_FIELDS, overlap
+from .mapping import Comparer, ObjectPlan, contact_value, object_plans
+from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_into_linked, overlap
 
 SOURCE = "salesforce"
 PAGE = 2000  # contacts examined per step
@@ -36,6 +36,11 @@ MARKER_KEY = "marker:removed"  # in synced_values: the removed-from-group marker
 OPTOUT_KEY = "optout:"  # in synced_values, + channel: the opt-out field was set by a push
 
 
+def _synced_true(key: str) -> Q:
+    """Refs whose synced values hold `key: true` (key lookups: JSON containment is not on every database)."""
+    return Q(synced_values__has_key=key) & Q(**{f"synced_values__{key}": True})
+
+
 def live_refs(connection: Connection):
     """The connection's records that still stand for a platform contact."""
     return ExternalRef.objects.filter(
@@ -43,10 +48,25 @@ def live_refs(connection: Connection):
     )
 
 
-def marker_refs(connection: Connection, contact_ids: Iterable[int], *, removed: bool):
-    """Records whose removed-from-group marker is to be set (or, rejoining, cleared where it was set)."""
-    refs = live_refs(connection).filter(contact_id__in=list(contact_ids))
-    return refs if removed else refs.filter(synced_values__contains={MARKER_KEY: True})
+def marker_changes(connection: Connection, settings: SalesforceSettings, contact_ids: Iterable[int]) -> list[tuple]:
+    """(ref id, contact id, object, record id, marker) for the contacts' records whose removed-from-group
+    marker is not what their membership says now: set when in no synced group, clear when back in one."""
+    contact_ids = list(contact_ids)
+    group_ids = settings.synced_groups.values_list("pk", flat=True)
+    inside = set(
+        GroupMembership.objects.filter(group_id__in=group_ids, contact_id__in=contact_ids).values_list(
+            "contact_id", flat=True
+        )
+    )
+    refs = live_refs(connection).filter(contact_id__in=contact_ids)
+    changes = []
+    for pk, contact_id, object_type, external_id, synced in refs.values_list(
+        "pk", "contact_id", "object_type", "external_id", "synced_values"
+    ):
+        wanted = contact_id not in inside
+        if wanted != bool((synced or {}).get(MARKER_KEY)):
+            changes.append((pk, contact_id, object_type, external_id, wanted))
+    return changes
 
 
 def optout_refs(connection: Connection, channel: str, points: list[str], *, force: bool = True):
@@ -54,7 +74,7 @@ def optout_refs(connection: Connection, channel: str, points: list[str], *, forc
     column = "email" if channel == "email" else "phone"
     contact_ids = Contact.objects.filter(account_id=connection.account_id, **{f"{column}__in": points}).values("pk")
     refs = live_refs(connection).filter(contact_id__in=contact_ids)
-    return refs if force else refs.exclude(synced_values__contains={f"{OPTOUT_KEY}{channel}": True})
+    return refs if force else refs.exclude(_synced_true(f"{OPTOUT_KEY}{channel}"))
 
 
 def bulk_threshold() -> int:
@@ -95,6 +115,7 @@ class Pusher:
         self.counts = counts if counts is not None else Counter()
         self.region = self.account.default_region
         self.plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
+        self.compare = Comparer(self.account)
 
     # --- field changes ------------------------------------------------------------------------------
 
@@ -148,7 +169,7 @@ class Pusher:
             if local not in base:
                 continue  # never synced: the next pull records Salesforce's value first
             mine = contact_value(current, local)
-            if comparable(local, mine, region=self.region) == comparable(local, base[local], region=self.region):
+            if mine == base[local] or self.compare(local, mine) == self.compare(local, base[local]):
                 continue
             if mine in (None, "") and mapping["remote"] in self._defaults(plan.sobject):
                 continue  # a required field the platform has no value for keeps Salesforce's
@@ -171,13 +192,16 @@ class Pusher:
         return set(self.settings.synced_groups.values_list("pk", flat=True))
 
     def push_new(self) -> None:
-        """Members of the synced groups with no live Salesforce record: created as the configured object."""
+        """Members of the synced groups never linked to a Salesforce record: linked to the record that has
+        their email when there is one (a person the pull did not bring, e.g. in sync-flag mode), else
+        created as the configured object."""
         group_ids = self.synced_group_ids()
         sobject = self.settings.new_contact_object
         plan = self.plans.get(sobject)
         if not group_ids or plan is None:
             return
-        linked = self._live_refs().filter(contact_id=OuterRef("pk"))
+        # Once linked, never created again: a record deleted or merged there stays so.
+        linked = ExternalRef.objects.filter(connection=self.connection, contact_id=OuterRef("pk"))
         waiting = SyncError.objects.filter(
             connection=self.connection,
             direction=SyncError.Direction.OUT,
@@ -193,13 +217,42 @@ class Pusher:
             .order_by("pk")
             .values("id", *CONTACT_VALUE_FIELDS)
         )
-        writes = []
+        batch = []
         for current in contacts.iterator(chunk_size=PAGE):
-            writes.append(self._creation(plan, current))
-            if len(writes) >= 10 * PAGE:
-                self.write("insert", writes)
-                writes = []
+            batch.append(current)
+            if len(batch) == COMPOSITE_BATCH:
+                self._create(plan, batch)
+                batch = []
+        self._create(plan, batch)
+
+    def _create(self, plan: ObjectPlan, contacts: list[dict]) -> None:
+        if not contacts:
+            return
+        found = self._existing_by_email(plan.sobject, [c["email"] for c in contacts if c["email"]])
+        writes, links = [], []
+        for current in contacts:
+            record_id = found.get(self.compare("email", current["email"])) if current["email"] else None
+            if record_id:
+                links.append((record_id, current["id"], None, {}))
+            else:
+                writes.append(self._creation(plan, current))
+        if links:
+            refs_save(
+                account_id=self.account.pk, connection_id=self.connection.pk, object_type=plan.sobject, rows=links
+            )
+            self.counts["linked_there"] += len(links)
         self.write("insert", writes)
+
+    def _existing_by_email(self, sobject: str, emails: list[str]) -> dict[str, str]:
+        """Record ids by (compared) email, for records of `sobject` there with one of these emails."""
+        quoted = ", ".join("'" + e.replace("\\", "\\\\").replace("'", "\\'") + "'" for e in emails)
+        if not quoted:
+            return {}
+        found: dict[str, str] = {}
+        for page in self.client.query_pages(f"SELECT Id, Email FROM {sobject} WHERE Email IN ({quoted})"):
+            for record in page:
+                found.setdefault(self.compare("email", record.get("Email")), record["Id"])
+        return found
 
     def _defaults(self, sobject: str) -> dict:
         defaults = {"LastName": NOT_PROVIDED}
@@ -230,23 +283,23 @@ class Pusher:
 
     # --- marker and opt-out fields ------------------------------------------------------------------
 
-    def push_markers(self, contact_ids: Iterable[int], *, removed: bool) -> None:
-        """SPEC SF-8: the removed-from-group marker set (or cleared on rejoining) on the contacts' records."""
+    def push_markers(self, contact_ids: Iterable[int]) -> None:
+        """SPEC SF-8: the removed-from-group marker on the contacts' records follows their membership now
+        (so a leave and a rejoin handled in either order end right)."""
         field = self.settings.deleted_marker_field
         if not field:
             return
-        refs = marker_refs(self.connection, contact_ids, removed=removed)
         writes = [
             _Write(
                 ref_id=pk,
                 contact_id=contact_id,
                 object_type=object_type,
                 external_id=external_id,
-                fields={field: removed},
-                remember={MARKER_KEY: removed},
+                fields={field: wanted},
+                remember={MARKER_KEY: wanted},
             )
-            for pk, contact_id, object_type, external_id in refs.values_list(
-                "pk", "contact_id", "object_type", "external_id"
+            for pk, contact_id, object_type, external_id, wanted in marker_changes(
+                self.connection, self.settings, contact_ids
             )
         ]
         self.counts["markers"] += len(writes)
@@ -307,7 +360,8 @@ class Pusher:
         """Write one object's records: one bulk job above the threshold, else 200 a call. Each call's
         results land before the next call, so a run that stops midway never creates a record twice."""
         locked, converted = [], []
-        if len(items) > bulk_threshold():
+        if operation == "update" and len(items) > bulk_threshold():
+            # Updates only: an update job cut short is harmless to run again, a create job is not.
             batches = [items]
         else:
             batches = [items[start : start + COMPOSITE_BATCH] for start in range(0, len(items), COMPOSITE_BATCH)]
@@ -350,8 +404,11 @@ class Pusher:
             else:
                 self._failed(item, code, error)
         self._done(done)
-        if deleted:
-            ExternalRef.objects.filter(pk__in=[i.ref_id for i in deleted]).update(deleted_at=timezone.now())
+        if deleted:  # deleted there since the last pull: handled as the pull handles deletions (SPEC SF-8)
+            puller = Puller(connection=self.connection, settings=self.settings, client=self.client, run=self.run)
+            for sobject in {i.object_type for i in deleted}:
+                ids = [i.external_id for i in deleted if i.object_type == sobject]
+                puller.apply_deletes(ObjectPlan(sobject=sobject, mappings=[]), ids)
             self.counts["deleted_there"] += len(deleted)
         return locked, converted
 
@@ -438,6 +495,9 @@ class Pusher:
                 },
             )
             ExternalRef.objects.filter(pk=lead_ref.pk).update(converted_to=target)
+            if contact_ref.contact_id != item.contact_id:
+                conversion_into_linked(self, lead_ref, contact_ref)
+                continue
             self.counts["converted"] += 1
             again.append(
                 _Write(

@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,7 +95,10 @@ def connections_due(now=None) -> list[int]:
     )
     running = SyncRun.objects.filter(state=SyncRun.State.RUNNING, started_at__gte=now - timedelta(hours=2))
     candidates = candidates.exclude(pk__in=running.values("connection_id"))
-    due = candidates.filter(
-        Q(last_sync_at__isnull=True) | Q(last_sync_at__lte=now - timedelta(minutes=1) * F("schedule_minutes"))
-    )
-    return list(due.values_list("pk", flat=True))
+    rows = candidates.values_list("pk", "last_sync_at", "schedule_minutes")
+    # In Python: each connection has its own interval, and a duration times a column is not portable SQL.
+    return [
+        pk
+        for pk, last_sync_at, minutes in rows
+        if last_sync_at is None or last_sync_at <= now - timedelta(minutes=minutes)
+    ]

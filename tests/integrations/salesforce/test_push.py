@@ -347,3 +347,149 @@ def test_a_record_refused_inside_a_bulk_job_is_reported_and_the_rest_are_written
     error = SyncError.objects.get(connection=connection, direction="out")
     assert (error.code, error.external_id) == ("DUPLICATE_VALUE", leads[0]) and "Code__c" in error.message
     assert [sf_emulator.org.get("Lead", lead)["Code__c"] for lead in leads] == [None, "B-1", "B-2"]
+
+
+def test_with_the_email_key_an_email_changed_there_moves_the_same_contact(account, connection, sf_emulator, clock):
+    _settings(connection, unique_key="email")
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+    sf_emulator.org.update("Lead", lead, {"Email": "dana.new@example.com"})
+
+    _sync(connection)
+
+    dana.refresh_from_db()
+    assert (dana.email, dana.first_name) == ("dana.new@example.com", "Dana")
+    assert Contact.objects.filter(account=account).count() == 1
+    assert len(sf_emulator.org.records("Lead")) == 1
+    assert sf_emulator.org.get("Lead", lead)["FirstName"] == "Dana"
+
+
+def test_a_record_deleted_there_is_not_created_again_by_a_later_edit(account, connection, sf_emulator, clock):
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+    sf_emulator.org.delete("Lead", lead)
+    _edit(account, dana, first_name="Dana-Lee")
+
+    run = _sync(connection)
+    _sync(connection)
+
+    assert run.details["deleted_there"] == 1
+    assert sf_emulator.org.records("Lead") == []
+    assert not group.memberships.filter(contact=dana).exists()  # as a deletion pulled from there
+
+
+def test_read_only_fields_are_read_but_never_written(account, connection, sf_emulator, clock):
+    CustomField.objects.create(account=account, api_name="since", label="since")
+    mappings = [
+        {"remote": "Email", "local": "email"},
+        {"remote": "FirstName", "local": "first_name"},
+        {"remote": "CreatedDate", "local": "custom:since"},
+    ]
+    _settings(connection, field_map={"Lead": mappings, "Contact": mappings})
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    _edit(account, dana, first_name="Dana-Lee", **{"custom:since": "yesterday"})
+
+    run = _sync(connection)
+
+    assert sf_emulator.org.get("Lead", lead)["FirstName"] == "Dana-Lee"
+    assert run.records_failed == 0 and not SyncError.objects.filter(connection=connection).exists()
+
+
+def test_a_checkbox_brought_into_a_text_field_is_not_written_back(account, connection, sf_emulator, clock):
+    sf_emulator.org.add_field("Lead", "Vip__c")
+    CustomField.objects.create(account=account, api_name="vip", label="vip")
+    mappings = [{"remote": "Email", "local": "email"}, {"remote": "Vip__c", "local": "custom:vip"}]
+    _settings(connection, field_map={"Lead": mappings, "Contact": mappings})
+    _lead(sf_emulator, Email="dana@example.com", Vip__c=True)
+    first = _sync(connection)
+    clock.advance(minutes=5)
+
+    second = _sync(connection)
+
+    assert first.records_out == second.records_out == 0
+
+
+def test_the_marker_follows_membership_whatever_order_the_events_are_handled_in(
+    account, connection, sf_emulator, clock
+):
+    from integrations.salesforce.outbound import markers_push
+
+    sf_emulator.org.add_field("Lead", "GRdeleted__c")
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    _settings(connection, deleted_marker_field="GRdeleted__c")
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+    group_members_remove(account=account, actor=None, group=group, contact_ids={dana.pk})
+    markers_push(connection=connection, contact_ids=[dana.pk])
+    assert sf_emulator.org.get("Lead", lead)["GRdeleted__c"] is True
+    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+
+    markers_push(connection=connection, contact_ids=[dana.pk])  # the "left" event handled late
+    markers_push(connection=connection, contact_ids=[dana.pk])
+
+    assert sf_emulator.org.get("Lead", lead)["GRdeleted__c"] is False
+
+
+def test_a_record_created_by_the_push_gets_its_status_when_it_comes_back(account, connection, sf_emulator, clock):
+    CustomField.objects.create(account=account, api_name="status", label="status")
+    _settings(connection, status_field="status")
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    contacts_upsert(account=account, rows=[{"email": "noa@example.com"}], source="manual", groups=[group])
+    _sync(connection)
+    clock.advance(minutes=5)
+
+    _sync(connection)
+
+    assert Contact.objects.get(account=account).custom == {"status": "Prospect"}
+
+
+def test_a_lead_converted_into_a_contact_linked_elsewhere_is_reported_not_merged(
+    account, connection, sf_emulator, clock
+):
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    noa_id = sf_emulator.org.create("Contact", {"LastName": "Cohen", "Email": "noa@example.com"})
+    _sync(connection)
+    noa = Contact.objects.get(account=account, email="noa@example.com")
+    sf_emulator.org.convert_lead(lead, contact_id=noa_id)
+
+    optouts_push(connection=connection, channel="email", points=["dana@example.com"])
+
+    assert sf_emulator.org.get("Contact", noa_id)["HasOptedOutOfEmail"] is False  # Dana's opt-out is not Noa's
+    error = SyncError.objects.get(connection=connection, code="converted_into_linked_contact")
+    assert error.contact == dana and noa_id in error.message
+    assert ExternalRef.objects.get(connection=connection, external_id=noa_id).contact == noa
+
+
+def test_a_new_member_who_is_already_there_is_linked_not_created_twice(account, connection, sf_emulator):
+    sf_emulator.org.add_field("Lead", "Sync__c")
+    sf_emulator.org.add_field("Contact", "Sync__c")
+    _settings(connection, sync_flag_field="Sync__c")  # unflagged records are never brought in
+    existing = _lead(sf_emulator, Email="Noa@Example.com", FirstName="Noa")
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    contacts_upsert(account=account, rows=[{"email": "noa@example.com"}], source="manual", groups=[group])
+
+    run = _sync(connection)
+
+    assert [r["Id"] for r in sf_emulator.org.records("Lead")] == [existing]
+    assert ExternalRef.objects.get(connection=connection).external_id == existing
+    assert run.details["linked_there"] == 1
+
+
+def test_clearing_the_only_contact_point_there_is_not_undone_by_the_push(account, connection, sf_emulator, clock):
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    sf_emulator.org.update("Lead", lead, {"Email": None})
+
+    _sync(connection)
+    clock.advance(minutes=5)
+    again = _sync(connection)
+
+    dana.refresh_from_db()
+    assert dana.email == "dana@example.com"  # a contact keeps its last way to be reached
+    assert sf_emulator.org.get("Lead", lead)["Email"] is None and again.records_out == 0
