@@ -190,3 +190,13 @@ def object_plans(settings: SalesforceSettings, *, pulled_only: bool = True) -> l
         )
         for name in wanted
     ]
+
+
+def carried_over(lead: ObjectPlan | None, contact: ObjectPlan | None, synced: dict) -> dict:
+    """A converted lead's synced values the Contact inherits: those of platform fields both objects map
+    from the same Salesforce field (conversion copies it), and the opt-out and marker notes."""
+    if lead is None or contact is None:
+        return {}
+    lead_remote = {m["local"]: m["remote"] for m in lead.mappings}
+    same = {m["local"] for m in contact.mappings if lead_remote.get(m["local"]) == m["remote"]}
+    return {k: v for k, v in (synced or {}).items() if k in same or ":" in k and not k.startswith("custom:")}

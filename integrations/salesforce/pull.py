@@ -25,7 +25,16 @@ from ..services import sync_error_record, sync_errors_resolve
 from ..storage import refs_find, refs_save
 from .client import SalesforceClient
 from .errors import SalesforceRequestError
-from .mapping import Comparer, ObjectPlan, contact_value, parse_datetime, soql_datetime, truthy
+from .mapping import (
+    Comparer,
+    ObjectPlan,
+    carried_over,
+    contact_value,
+    object_plans,
+    parse_datetime,
+    soql_datetime,
+    truthy,
+)
 
 SOURCE = "salesforce"
 DELETED_WINDOW = timedelta(days=15)
@@ -99,6 +108,8 @@ class Puller:
         self._open_errors: bool | None = None
         self.conflicts: list[dict] = []  # the sync log's record of each field both sides changed
         self.compare = Comparer(self.account)
+        plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
+        self.conversion_plans = (plans.get("Lead"), plans.get("Contact"))
 
     # --- cursors ------------------------------------------------------------------------------------
 
@@ -385,7 +396,11 @@ class Puller:
                 connection=self.connection,
                 object_type="Contact",
                 external_id=contact_sf_id,
-                defaults={"account": self.account, "contact_id": ref.contact_id, "synced_values": ref.synced_values},
+                defaults={
+                    "account": self.account,
+                    "contact_id": ref.contact_id,
+                    "synced_values": carried_over(*self.conversion_plans, ref.synced_values),
+                },
             )
             if target.contact_id != ref.contact_id:
                 conversion_into_linked(self, ref, target)

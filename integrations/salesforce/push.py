@@ -24,7 +24,8 @@ from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, Sy
 from ..services import sync_error_record, sync_errors_resolve
 from ..storage import refs_save, synced_values_merge
 from .client import COMPOSITE_BATCH, SalesforceClient
-from .mapping import Comparer, ObjectPlan, contact_value, object_plans
+from .errors import SalesforceRequestError
+from .mapping import Comparer, ObjectPlan, carried_over, contact_value, object_plans
 from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_into_linked, overlap
 
 SOURCE = "salesforce"
@@ -49,16 +50,14 @@ def live_refs(connection: Connection):
 
 
 def marker_changes(connection: Connection, settings: SalesforceSettings, contact_ids: Iterable[int]) -> list[tuple]:
-    """(ref id, contact id, object, record id, marker) for the contacts' records whose removed-from-group
-    marker is not what their membership says now: set when in no synced group, clear when back in one."""
+    """(ref id, contact id, object, record id, marker) for the records of contacts that joined or left a
+    synced group, whose removed-from-group marker is not what their membership says now: set when in no
+    synced group, clear when back in one."""
     contact_ids = list(contact_ids)
     group_ids = settings.synced_groups.values_list("pk", flat=True)
-    inside = set(
-        GroupMembership.objects.filter(group_id__in=group_ids, contact_id__in=contact_ids).values_list(
-            "contact_id", flat=True
-        )
-    )
+    members = GroupMembership.objects.filter(group_id__in=group_ids, contact_id__in=contact_ids)
     refs = live_refs(connection).filter(contact_id__in=contact_ids)
+    inside = set(members.values_list("contact_id", flat=True))
     changes = []
     for pk, contact_id, object_type, external_id, synced in refs.values_list(
         "pk", "contact_id", "object_type", "external_id", "synced_values"
@@ -84,15 +83,29 @@ def bulk_threshold() -> int:
 class _Write:
     """One record to write: the ref it belongs to (None for a create), its fields, the values to remember."""
 
-    __slots__ = ("ref_id", "contact_id", "object_type", "external_id", "fields", "remember")
+    __slots__ = ("ref_id", "contact_id", "object_type", "external_id", "fields", "remember", "origin", "partial")
 
-    def __init__(self, *, ref_id, contact_id, object_type, external_id, fields, remember):
+    def __init__(self, *, ref_id, contact_id, object_type, external_id, fields, remember, origin=None, partial=False):
         self.ref_id = ref_id
         self.contact_id = contact_id
         self.object_type = object_type
         self.external_id = external_id
         self.fields = fields
         self.remember = remember
+        self.origin = origin or {}  # Salesforce field -> the platform field its value came from
+        self.partial = partial  # written again without fields Salesforce refused: their error stays open
+
+    def without(self, refused: set[str]) -> "_Write":
+        return _Write(
+            ref_id=self.ref_id,
+            contact_id=self.contact_id,
+            object_type=self.object_type,
+            external_id=self.external_id,
+            fields={k: v for k, v in self.fields.items() if k not in refused},
+            remember={k: v for k, v in self.remember.items() if k not in {self.origin.get(r) for r in refused}},
+            origin={k: v for k, v in self.origin.items() if k not in refused},
+            partial=True,
+        )
 
 
 class Pusher:
@@ -126,8 +139,10 @@ class Pusher:
         since = cursor.watermark - overlap() if cursor.watermark else None
         self.push_changes(since=since)
         self.push_new()
+        self.push_optouts_of_new_links(since)
         if since is not None:  # unsubscribes an event-driven push missed (a pause, an outage) go now
             self.push_past_optouts(since, force=False)
+        self.retry_markers()
         cursor.watermark = started
         cursor.save(update_fields=["watermark", "updated_at"])
 
@@ -163,7 +178,7 @@ class Pusher:
     def _changes(self, row: dict, current: dict) -> _Write | None:
         plan = self.plans[row["object_type"]]
         base = row["synced_values"] or {}
-        fields, remember = {}, {}
+        fields, remember, origin = {}, {}, {}
         for mapping in plan.pushable():
             local = mapping["local"]
             if local not in base:
@@ -174,6 +189,10 @@ class Pusher:
             if mine in (None, "") and mapping["remote"] in self._defaults(plan.sobject):
                 continue  # a required field the platform has no value for keeps Salesforce's
             fields[mapping["remote"]] = plan.remote_value(mapping, mine)
+            origin[mapping["remote"]] = local
+            if mine in (None, "") and mapping.get("fallback"):
+                fields[mapping["fallback"]] = None  # cleared here: the pull must not read it back from the fallback
+                origin[mapping["fallback"]] = local
             remember[local] = mine.isoformat() if hasattr(mine, "isoformat") else mine
         if not fields:
             return None
@@ -184,6 +203,7 @@ class Pusher:
             external_id=row["external_id"],
             fields=fields,
             remember=remember,
+            origin=origin,
         )
 
     # --- new contacts -------------------------------------------------------------------------------
@@ -228,12 +248,15 @@ class Pusher:
     def _create(self, plan: ObjectPlan, contacts: list[dict]) -> None:
         if not contacts:
             return
-        found = self._existing_by_email(plan.sobject, [c["email"] for c in contacts if c["email"]])
+        found = self._existing_by_email(plan, [c["email"] for c in contacts if c["email"]])
         writes, links = [], []
         for current in contacts:
-            record_id = found.get(self.compare("email", current["email"])) if current["email"] else None
-            if record_id:
-                links.append((record_id, current["id"], None, {}))
+            record = found.pop(self.compare("email", current["email"]), None) if current["email"] else None
+            if record is not None:
+                # Linked with Salesforce's values as the synced ones: where the contact differs, the next push
+                # sends the contact's values.
+                synced = {k: v for k, v in plan.row(record, region=self.region).items() if not plan.is_status(k)}
+                links.append((record["Id"], current["id"], None, synced))
             else:
                 writes.append(self._creation(plan, current))
         if links:
@@ -243,15 +266,22 @@ class Pusher:
             self.counts["linked_there"] += len(links)
         self.write("insert", writes)
 
-    def _existing_by_email(self, sobject: str, emails: list[str]) -> dict[str, str]:
-        """Record ids by (compared) email, for records of `sobject` there with one of these emails."""
+    def _existing_by_email(self, plan: ObjectPlan, emails: list[str]) -> dict[str, dict]:
+        """Records of the plan's object there with one of these emails and not linked yet, by (compared) email."""
         quoted = ", ".join("'" + e.replace("\\", "\\\\").replace("'", "\\'") + "'" for e in emails)
         if not quoted:
             return {}
-        found: dict[str, str] = {}
-        for page in self.client.query_pages(f"SELECT Id, Email FROM {sobject} WHERE Email IN ({quoted})"):
-            for record in page:
-                found.setdefault(self.compare("email", record.get("Email")), record["Id"])
+        soql = f"SELECT {', '.join(plan.fields)} FROM {plan.sobject} WHERE Email IN ({quoted})"
+        records = [record for page in self.client.query_pages(soql) for record in page]
+        linked = set(
+            ExternalRef.objects.filter(
+                connection=self.connection, external_id__in=[r["Id"] for r in records]
+            ).values_list("external_id", flat=True)
+        )
+        found: dict[str, dict] = {}
+        for record in records:
+            if record["Id"] not in linked:
+                found.setdefault(self.compare("email", record.get("Email")), record)
         return found
 
     def _defaults(self, sobject: str) -> dict:
@@ -282,6 +312,22 @@ class Pusher:
         )
 
     # --- marker and opt-out fields ------------------------------------------------------------------
+
+    def retry_markers(self) -> None:
+        """Marker writes that failed before and are due again (their errors name the marker field)."""
+        field = self.settings.deleted_marker_field
+        if not field:
+            return
+        due = SyncError.objects.filter(
+            connection=self.connection,
+            direction=SyncError.Direction.OUT,
+            state=SyncError.State.PENDING,
+            next_attempt_at__lte=timezone.now(),
+            payload__fields__has_key=field,
+        ).values_list("contact_id", flat=True)
+        contact_ids = [pk for pk in due if pk]
+        if contact_ids:
+            self.push_markers(contact_ids)
 
     def push_markers(self, contact_ids: Iterable[int]) -> None:
         """SPEC SF-8: the removed-from-group marker on the contacts' records follows their membership now
@@ -329,6 +375,21 @@ class Pusher:
         self.counts["optouts_pushed"] += len(writes)
         self.write("update", writes)
 
+    def push_optouts_of_new_links(self, since: datetime | None) -> None:
+        """Records linked since `since` (created here, found by email or brought in by the pull) whose contact
+        had unsubscribed before: their opt-out fields set, so no one there writes to a person who opted out."""
+        refs = self._live_refs() if since is None else self._live_refs().filter(created_at__gte=since)
+        contact_ids = refs.values("contact_id")
+        for channel, field in (self.settings.optout_fields or {}).items():
+            if not field:
+                continue
+            column = "email" if channel == "email" else "phone"
+            points = Contact.objects.filter(account=self.account, pk__in=contact_ids).values(column)
+            suppressed = Suppression.objects.filter(account=self.account, channel=channel, point__in=points)
+            self.push_optouts(
+                channel, list(suppressed.exclude(source=SOURCE).values_list("point", flat=True)), force=False
+            )
+
     def push_past_optouts(self, since: datetime, *, force: bool = True) -> None:
         """SPEC SF-10: every platform unsubscribe since `since`, channel by channel."""
         for channel in self.settings.optout_fields or {}:
@@ -375,7 +436,19 @@ class Pusher:
             if len(batch) > bulk_threshold():
                 columns = list(dict.fromkeys(name for record in records for name in record))
                 self.counts["bulk_jobs"] += 1
-                results = self.client.bulk2_ingest(sobject, operation, records, columns)
+                try:
+                    results = self.client.bulk2_ingest(sobject, operation, records, columns)
+                except SalesforceRequestError as exc:  # the job as a whole was refused: 200 a call instead
+                    if exc.code != "salesforce_bulk_failed":
+                        raise
+                    self.counts["bulk_refused"] += 1
+                    results = [
+                        result
+                        for start in range(0, len(records), COMPOSITE_BATCH)
+                        for result in self.client.composite_update(
+                            records[start : start + COMPOSITE_BATCH], sobject=sobject
+                        )
+                    ]
             elif operation == "insert":
                 results = self.client.composite_create(records, sobject=sobject)
             else:
@@ -386,7 +459,7 @@ class Pusher:
         return locked, converted
 
     def _results(self, items: list[_Write], results: list[dict], *, last: bool):
-        done, locked, converted, deleted = [], [], [], []
+        done, locked, converted, deleted, retry = [], [], [], [], []
         for item, result in zip(items, results, strict=True):
             if result.get("success"):
                 if item.ref_id is None:
@@ -395,8 +468,12 @@ class Pusher:
                 continue
             error = (result.get("errors") or [{}])[0]
             code = error.get("statusCode") or error.get("errorCode") or "UNKNOWN"
+            refused = set(error.get("fields") or []) & set(item.fields)
             if code == "UNABLE_TO_LOCK_ROW" and not last:
                 locked.append(item)
+            elif refused and refused != set(item.fields) and not item.partial:
+                self._failed(item, code, error)  # stays open for the refused fields ...
+                retry.append(item.without(refused))  # ... while the others go now
             elif code == "CANNOT_UPDATE_CONVERTED_LEAD" and item.object_type == "Lead":
                 converted.append(item)
             elif code == "ENTITY_IS_DELETED":
@@ -410,6 +487,9 @@ class Pusher:
                 ids = [i.external_id for i in deleted if i.object_type == sobject]
                 puller.apply_deletes(ObjectPlan(sobject=sobject, mappings=[]), ids)
             self.counts["deleted_there"] += len(deleted)
+        if retry:
+            self.counts["partial_retries"] += len(retry)
+            self.write("update", retry)
         return locked, converted
 
     def _done(self, items: list[_Write]) -> None:
@@ -434,7 +514,9 @@ class Pusher:
                         connection=self.connection,
                         direction=SyncError.Direction.OUT,
                         object_type=sobject,
-                        external_ids=[i.external_id for i in items if i.object_type == sobject and i.ref_id],
+                        external_ids=[
+                            i.external_id for i in items if i.object_type == sobject and i.ref_id and not i.partial
+                        ],
                     )
                 SyncError.objects.filter(
                     connection=self.connection,
@@ -472,6 +554,31 @@ class Pusher:
             run=self.run,
         )
 
+    def _as_contact(self, item: _Write, ref_id: int, record_id: str) -> _Write:
+        """A lead's write, for the Contact it became: mapped values go through the Contact's own mapping
+        (a field it does not map is left out); opt-out and marker fields are the same on both objects."""
+        plan = self.plans.get("Contact")
+        by_local = {m["local"]: m for m in plan.pushable()} if plan else {}
+        fields, origin = {}, {}
+        for remote, value in item.fields.items():
+            local = item.origin.get(remote)
+            if local is None:
+                fields[remote] = value
+            elif local in by_local:
+                mapping = by_local[local]
+                fields[mapping["remote"]] = plan.remote_value(mapping, item.remember.get(local))
+                origin[mapping["remote"]] = local
+        remember = {k: v for k, v in item.remember.items() if k in by_local or k not in item.origin.values()}
+        return _Write(
+            ref_id=ref_id,
+            contact_id=item.contact_id,
+            object_type="Contact",
+            external_id=record_id,
+            fields=fields,
+            remember=remember,
+            origin=origin,
+        )
+
     def _follow(self, items: list[_Write]) -> None:
         """CANNOT_UPDATE_CONVERTED_LEAD: the lead became a Contact; link it and write there instead."""
         ids = ", ".join(f"'{i.external_id}'" for i in items if i.external_id.isalnum())
@@ -491,7 +598,9 @@ class Pusher:
                 defaults={
                     "account": self.account,
                     "contact_id": item.contact_id,
-                    "synced_values": lead_ref.synced_values,
+                    "synced_values": carried_over(
+                        self.plans.get("Lead"), self.plans.get("Contact"), lead_ref.synced_values
+                    ),
                 },
             )
             ExternalRef.objects.filter(pk=lead_ref.pk).update(converted_to=target)
@@ -499,15 +608,6 @@ class Pusher:
                 conversion_into_linked(self, lead_ref, contact_ref)
                 continue
             self.counts["converted"] += 1
-            again.append(
-                _Write(
-                    ref_id=contact_ref.pk,
-                    contact_id=item.contact_id,
-                    object_type="Contact",
-                    external_id=target,
-                    fields=item.fields,
-                    remember=item.remember,
-                )
-            )
+            again.append(self._as_contact(item, contact_ref.pk, target))
         if again:
             self.write("update", again)

@@ -37,6 +37,17 @@ def _settings(connection, **values):
     SalesforceSettings.objects.filter(connection=connection).update(**values)
 
 
+def _member_with_a_marker_field(account, connection, sf, clock):
+    """A linked contact in a synced group, with GRdeleted__c as the removed-from-group marker."""
+    sf.org.add_field("Lead", "GRdeleted__c")
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    _settings(connection, deleted_marker_field="GRdeleted__c")
+    lead, dana = _linked(account, connection, sf, clock)
+    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+    return group, lead, dana
+
+
 def test_a_platform_change_goes_to_salesforce_and_never_comes_back(account, connection, sf_emulator, clock):
     lead, dana = _linked(account, connection, sf_emulator, clock)
     _edit(account, dana, first_name="Dana-Lee", phone="050-7654321")
@@ -185,13 +196,7 @@ def test_past_unsubscribes_are_pushed_once_from_the_chosen_date(account, connect
 def test_removal_from_a_synced_group_sets_the_marker_and_rejoining_clears_it(
     account, connection, sf_emulator, clock, django_capture_on_commit_callbacks
 ):
-    sf_emulator.org.add_field("Lead", "GRdeleted__c")
-    group = Group.objects.create(account=account, name="VIP")
-    settings = SalesforceSettings.objects.get(connection=connection)
-    settings.synced_groups.add(group)
-    _settings(connection, deleted_marker_field="GRdeleted__c")
-    lead, dana = _linked(account, connection, sf_emulator, clock)
-    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+    group, lead, dana = _member_with_a_marker_field(account, connection, sf_emulator, clock)
 
     with django_capture_on_commit_callbacks(execute=True):
         group_members_remove(account=account, actor=None, group=group, contact_ids={dana.pk})
@@ -418,12 +423,7 @@ def test_the_marker_follows_membership_whatever_order_the_events_are_handled_in(
 ):
     from integrations.salesforce.outbound import markers_push
 
-    sf_emulator.org.add_field("Lead", "GRdeleted__c")
-    group = Group.objects.create(account=account, name="VIP")
-    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
-    _settings(connection, deleted_marker_field="GRdeleted__c")
-    lead, dana = _linked(account, connection, sf_emulator, clock)
-    contacts_upsert(account=account, rows=[{"id": dana.pk}], source="manual", groups=[group])
+    group, lead, dana = _member_with_a_marker_field(account, connection, sf_emulator, clock)
     group_members_remove(account=account, actor=None, group=group, contact_ids={dana.pk})
     markers_push(connection=connection, contact_ids=[dana.pk])
     assert sf_emulator.org.get("Lead", lead)["GRdeleted__c"] is True
@@ -493,3 +493,86 @@ def test_clearing_the_only_contact_point_there_is_not_undone_by_the_push(account
     dana.refresh_from_db()
     assert dana.email == "dana@example.com"  # a contact keeps its last way to be reached
     assert sf_emulator.org.get("Lead", lead)["Email"] is None and again.records_out == 0
+
+
+def test_a_record_linked_by_email_then_receives_the_platform_edits(account, connection, sf_emulator, clock):
+    sf_emulator.org.add_field("Lead", "Sync__c")
+    sf_emulator.org.add_field("Contact", "Sync__c")
+    _settings(connection, sync_flag_field="Sync__c")
+    existing = _lead(sf_emulator, Email="noa@example.com", FirstName="Noa")
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    contacts_upsert(
+        account=account, rows=[{"email": "noa@example.com", "first_name": "Noa"}], source="manual", groups=[group]
+    )
+    _sync(connection)
+    clock.advance(minutes=5)
+    _edit(account, Contact.objects.get(account=account), first_name="Noa-Lee")
+
+    _sync(connection)
+
+    assert sf_emulator.org.get("Lead", existing)["FirstName"] == "Noa-Lee"
+
+
+def test_a_contact_unsubscribed_before_it_was_linked_is_opted_out_there(account, connection, sf_emulator):
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    contacts_upsert(account=account, rows=[{"email": "noa@example.com"}], source="manual", groups=[group])
+    suppressions_add(account=account, points=["noa@example.com"], reason="asked", source="manual")
+    Suppression.objects.update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
+
+    _sync(connection)
+
+    (lead,) = sf_emulator.org.records("Lead")
+    assert lead["HasOptedOutOfEmail"] is True
+
+
+def test_a_refused_field_does_not_hold_back_the_others(account, connection, sf_emulator, clock):
+    sf_emulator.org.add_field("Lead", "Code__c", "string", length=5)
+    CustomField.objects.create(account=account, api_name="code", label="code")
+    mappings = [
+        {"remote": "Email", "local": "email"},
+        {"remote": "FirstName", "local": "first_name"},
+        {"remote": "Code__c", "local": "custom:code"},
+    ]
+    _settings(connection, field_map={"Lead": mappings, "Contact": mappings[:2]})
+    lead, dana = _linked(account, connection, sf_emulator, clock)
+    _edit(account, dana, first_name="Dana-Lee", **{"custom:code": "much too long"})
+
+    run = _sync(connection)
+
+    assert sf_emulator.org.get("Lead", lead)["FirstName"] == "Dana-Lee"
+    error = SyncError.objects.get(connection=connection, direction="out")
+    assert error.code == "STRING_TOO_LONG" and "Code__c" in error.message and error.state == "pending"
+    assert run.details["partial_retries"] == 1
+
+
+def test_a_marker_write_that_failed_is_made_by_the_next_sync(
+    account, connection, sf_emulator, clock, django_capture_on_commit_callbacks
+):
+    group, lead, dana = _member_with_a_marker_field(account, connection, sf_emulator, clock)
+    sf_emulator.faults.set(lock_rows=10)  # more locked writes than the retries
+    with django_capture_on_commit_callbacks(execute=True):
+        group_members_remove(account=account, actor=None, group=group, contact_ids={dana.pk})
+    assert sf_emulator.org.get("Lead", lead)["GRdeleted__c"] is False
+    sf_emulator.faults.clear()
+    SyncError.objects.update(next_attempt_at=dt.datetime.now(dt.UTC))  # its backoff has passed
+
+    _sync(connection)
+
+    assert sf_emulator.org.get("Lead", lead)["GRdeleted__c"] is True
+    assert not SyncError.objects.exclude(state="resolved").exists()
+
+
+def test_a_phone_cleared_here_is_not_read_back_from_the_fallback_field(account, connection, sf_emulator, clock):
+    lead, dana = _linked(account, connection, sf_emulator, clock, Phone="050-1234567")
+    assert dana.phone == "+972501234567"
+    _edit(account, dana, phone="")
+
+    _sync(connection)
+    clock.advance(minutes=5)
+    _sync(connection)
+
+    dana.refresh_from_db()
+    record = sf_emulator.org.get("Lead", lead)
+    assert dana.phone == "" and (record["MobilePhone"], record["Phone"]) == (None, None)
