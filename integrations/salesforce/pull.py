@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Group, GroupMembership
 from contacts.services import group_members_remove, suppressions_add
-from contacts.storage import records_find
+from contacts.storage import READ_COLUMNS, records_find
 from contacts.upsert import Policy, Status, contacts_upsert
 
 from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
@@ -39,18 +39,7 @@ from .mapping import (
 SOURCE = "salesforce"
 DELETED_WINDOW = timedelta(days=15)
 CONFLICTS_KEPT = 500  # conflicts written to a run's log in full (all are counted)
-CONTACT_VALUE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "gender",
-    "birth_date",
-    "additional_date",
-    "registration_date",
-    "external_ref",
-    "custom",
-)
+CONTACT_VALUE_FIELDS = READ_COLUMNS  # what a mapped platform field can be, as the upsert engine reads it
 RETRY_BATCH = 200  # ids per `Id IN (…)` query
 BULK_BATCH = 5000  # records landed per transaction from a bulk result (the upsert engine's chunk)
 
@@ -65,6 +54,26 @@ def bulk_threshold() -> int:
 
 def _loggable(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def conversion_link(engine, lead_ref: ExternalRef, contact_id: str, **lead_updates) -> ExternalRef | None:
+    """A converted lead continues as its Salesforce Contact: the Contact is linked to the lead's platform
+    contact and the lead marked converted. None when that Contact already stands for another contact."""
+    target, _created = ExternalRef.objects.get_or_create(
+        connection=engine.connection,
+        object_type="Contact",
+        external_id=contact_id,
+        defaults={
+            "account": engine.account,
+            "contact_id": lead_ref.contact_id,
+            "synced_values": carried_over(*engine.conversion_plans, lead_ref.synced_values),
+        },
+    )
+    ExternalRef.objects.filter(pk=lead_ref.pk).update(converted_to=contact_id, **lead_updates)
+    if target.contact_id != lead_ref.contact_id:
+        conversion_into_linked(engine, lead_ref, target)
+        return None
+    return target
 
 
 def conversion_into_linked(engine, lead_ref: ExternalRef, target: ExternalRef) -> None:
@@ -392,21 +401,7 @@ class Puller:
             if ref is None or not contact_sf_id:
                 self.counts["converted_unknown"] += 1  # converted before we knew it: the Contact brings it
                 continue
-            target, _created = ExternalRef.objects.get_or_create(
-                connection=self.connection,
-                object_type="Contact",
-                external_id=contact_sf_id,
-                defaults={
-                    "account": self.account,
-                    "contact_id": ref.contact_id,
-                    "synced_values": carried_over(*self.conversion_plans, ref.synced_values),
-                },
-            )
-            if target.contact_id != ref.contact_id:
-                conversion_into_linked(self, ref, target)
-            ExternalRef.objects.filter(pk=ref.pk).update(
-                converted_to=contact_sf_id, last_modstamp=parse_datetime(record.get("SystemModstamp"))
-            )
+            conversion_link(self, ref, contact_sf_id, last_modstamp=parse_datetime(record.get("SystemModstamp")))
             self.counts["converted"] += 1
 
     # --- deletions ----------------------------------------------------------------------------------

@@ -25,8 +25,8 @@ from ..services import sync_error_record, sync_errors_resolve
 from ..storage import refs_save, synced_values_merge
 from .client import COMPOSITE_BATCH, SalesforceClient
 from .errors import SalesforceRequestError
-from .mapping import Comparer, ObjectPlan, carried_over, contact_value, object_plans
-from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_into_linked, overlap
+from .mapping import Comparer, ObjectPlan, contact_value, object_plans
+from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_link, overlap
 
 SOURCE = "salesforce"
 PAGE = 2000  # contacts examined per step
@@ -108,6 +108,22 @@ class _Write:
         )
 
 
+def _checkbox_writes(rows: Iterable[tuple], field: str, key: str) -> list[_Write]:
+    """Writes of one checkbox: rows of (ref id, contact id, object, record id, value); `key` notes the
+    value in the synced values."""
+    return [
+        _Write(
+            ref_id=pk,
+            contact_id=contact_id,
+            object_type=object_type,
+            external_id=external_id,
+            fields={field: value},
+            remember={key: value},
+        )
+        for pk, contact_id, object_type, external_id, value in rows
+    ]
+
+
 class Pusher:
     """One run's outbound work for one connection. Counters feed the SyncRun."""
 
@@ -129,6 +145,7 @@ class Pusher:
         self.region = self.account.default_region
         self.plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
         self.compare = Comparer(self.account)
+        self.conversion_plans = (self.plans.get("Lead"), self.plans.get("Contact"))
 
     # --- field changes ------------------------------------------------------------------------------
 
@@ -335,19 +352,7 @@ class Pusher:
         field = self.settings.deleted_marker_field
         if not field:
             return
-        writes = [
-            _Write(
-                ref_id=pk,
-                contact_id=contact_id,
-                object_type=object_type,
-                external_id=external_id,
-                fields={field: wanted},
-                remember={MARKER_KEY: wanted},
-            )
-            for pk, contact_id, object_type, external_id, wanted in marker_changes(
-                self.connection, self.settings, contact_ids
-            )
-        ]
+        writes = _checkbox_writes(marker_changes(self.connection, self.settings, contact_ids), field, MARKER_KEY)
         self.counts["markers"] += len(writes)
         self.write("update", writes)
 
@@ -359,19 +364,8 @@ class Pusher:
         if not field or not points:
             return
         refs = optout_refs(self.connection, channel, points, force=force)
-        writes = [
-            _Write(
-                ref_id=pk,
-                contact_id=contact_id,
-                object_type=object_type,
-                external_id=external_id,
-                fields={field: True},
-                remember={f"{OPTOUT_KEY}{channel}": True},
-            )
-            for pk, contact_id, object_type, external_id in refs.values_list(
-                "pk", "contact_id", "object_type", "external_id"
-            )
-        ]
+        rows = ((*ref, True) for ref in refs.values_list("pk", "contact_id", "object_type", "external_id"))
+        writes = _checkbox_writes(rows, field, f"{OPTOUT_KEY}{channel}")
         self.counts["optouts_pushed"] += len(writes)
         self.write("update", writes)
 
@@ -590,22 +584,8 @@ class Pusher:
             if not target:
                 self._failed(item, "CANNOT_UPDATE_CONVERTED_LEAD", {"message": _("The lead was converted.")})
                 continue
-            lead_ref = ExternalRef.objects.get(pk=item.ref_id)
-            contact_ref, _created = ExternalRef.objects.get_or_create(
-                connection=self.connection,
-                object_type="Contact",
-                external_id=target,
-                defaults={
-                    "account": self.account,
-                    "contact_id": item.contact_id,
-                    "synced_values": carried_over(
-                        self.plans.get("Lead"), self.plans.get("Contact"), lead_ref.synced_values
-                    ),
-                },
-            )
-            ExternalRef.objects.filter(pk=lead_ref.pk).update(converted_to=target)
-            if contact_ref.contact_id != item.contact_id:
-                conversion_into_linked(self, lead_ref, contact_ref)
+            contact_ref = conversion_link(self, ExternalRef.objects.get(pk=item.ref_id), target)
+            if contact_ref is None:
                 continue
             self.counts["converted"] += 1
             again.append(self._as_contact(item, contact_ref.pk, target))

@@ -14,6 +14,7 @@ from marketing.accounts.roles import Role
 from marketing.core.models import AuditEntry
 
 from ...factories import AccountFactory
+from ..test_screens import _connect
 
 BASE = "/integrations/salesforce/"
 PAST = f"{BASE}optouts/past/"
@@ -22,22 +23,6 @@ PAST = f"{BASE}optouts/past/"
 @pytest.fixture
 def account(db):
     return AccountFactory(name="Account A", slug="account-a", language="en")
-
-
-def _connect(account, host: str = "a-org.example.test") -> Connection:
-    connection = services.connection_save(
-        account=account,
-        provider="salesforce",
-        login_url="https://login.example.test",
-        auth_flow=Connection.AuthFlow.PASSWORD,
-        client_id="client-id",
-        client_secret="client-secret",
-        username=f"integration@{host}",
-        password="password-and-token",
-    )
-    return services.connection_tokens_save(
-        account=account, connection=connection, access_token="access-token", instance_url=f"https://{host}"
-    )
 
 
 @pytest.fixture
