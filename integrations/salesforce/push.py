@@ -166,12 +166,10 @@ class Pusher:
     def _live_refs(self):
         return live_refs(self.connection)
 
-    def push_changes(self, *, since: datetime | None, contact_ids: Iterable[int] | None = None) -> None:
+    def push_changes(self, *, since: datetime | None) -> None:
         """Linked contacts changed since `since` (all of them without it), and those whose write failed before."""
         refs = self._live_refs().filter(object_type__in=list(self.plans))
-        if contact_ids is not None:
-            refs = refs.filter(contact_id__in=list(contact_ids))
-        elif since is not None:
+        if since is not None:
             failed = SyncError.objects.filter(
                 connection=self.connection,
                 direction=SyncError.Direction.OUT,
