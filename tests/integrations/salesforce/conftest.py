@@ -60,16 +60,21 @@ def clock():
         yield Clock(traveller)
 
 
-@pytest.fixture
-def connection(account, sf_emulator) -> Connection:
-    connection = services.connection_save(
+def emulator_connection(account, sf) -> Connection:
+    """A client-credentials connection of `account` to the emulator's demo app (not tested yet)."""
+    return services.connection_save(
         account=account,
         provider="salesforce",
-        login_url=sf_emulator.base_url,
+        login_url=sf.base_url,
         auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
-        ca_bundle=sf_emulator.ca_path,
+        ca_bundle=sf.ca_path,
         **CLIENT,
     )
+
+
+@pytest.fixture
+def connection(account, sf_emulator) -> Connection:
+    connection = emulator_connection(account, sf_emulator)
     services.connection_test(account=account, connection=connection)
     services.salesforce_settings_init(account=account, connection=connection)
     connection.refresh_from_db()

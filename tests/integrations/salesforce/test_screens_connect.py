@@ -13,8 +13,8 @@ from marketing.accounts.roles import Role
 from marketing.core.fields import decrypt_text
 
 from ...factories import AccountFactory
+from .conftest import CLIENT, emulator_connection
 
-CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}
 PAGE = "/integrations/salesforce/"
 CALLBACK = "http://testserver/integrations/salesforce/callback/"
 
@@ -192,14 +192,7 @@ def test_a_missing_secret_is_shown_on_the_form(owner_client, account, sf_emulato
 
 @pytest.fixture
 def connected(account, sf_emulator):
-    connection = services.connection_save(
-        account=account,
-        provider="salesforce",
-        login_url=sf_emulator.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
-        ca_bundle=sf_emulator.ca_path,
-        **CLIENT,
-    )
+    connection = emulator_connection(account, sf_emulator)
     assert services.connection_test(account=account, connection=connection).ok
     return connection
 

@@ -12,8 +12,8 @@ from integrations.salesforce.errors import SalesforceUnavailable
 from marketing.accounts.roles import Role
 
 from ...factories import AccountFactory
+from .conftest import emulator_connection
 
-CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}
 URL = "/integrations/salesforce/settings/"
 
 
@@ -27,14 +27,7 @@ def connection(account, sf_emulator) -> Connection:
     sf_emulator.org.add_field("Lead", "Vip__c", "boolean", label="VIP")
     sf_emulator.org.add_field("Contact", "Vip__c", "boolean", label="VIP")
     sf_emulator.org.add_field("Lead", "LeadOnlyFlag__c", "boolean", label="Lead only flag")
-    connection = services.connection_save(
-        account=account,
-        provider="salesforce",
-        login_url=sf_emulator.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
-        ca_bundle=sf_emulator.ca_path,
-        **CLIENT,
-    )
+    connection = emulator_connection(account, sf_emulator)
     services.salesforce_settings_init(account=account, connection=connection)
     return connection
 
