@@ -87,12 +87,15 @@ def mapping_remember(*, account: Account, headers: list[str], mapping: list[str 
     )
 
 
-def _rows(table: Table, mapping: list[str | None], keep: Callable[[int, list[str]], None]) -> Iterator[dict]:
+CELLS = "_cells"  # the row as read, for the file of rejected rows (the engine passes over keys it does not know)
+
+
+def _rows(table: Table, mapping: list[str | None]) -> Iterator[dict]:
     plan = [(i, key) for i, key in enumerate(mapping) if key is not IGNORE and key != "group"]
     group_columns = [i for i, key in enumerate(mapping) if key == "group"]
     for cells in table.rows:
-        keep(cells)
         row = {key: cells[i] for i, key in plan}
+        row[CELLS] = cells
         if group_columns:
             row["groups"] = [cells[i] for i in group_columns if cells[i].strip()]
         yield row
@@ -114,29 +117,18 @@ def import_table(
     rejected = io.StringIO()
     writer = csv.writer(rejected)
     writer.writerow([_("row"), *table.headers, _("reason")])
-    recent: dict[int, list[str]] = {}
-    counter = iter(range(1, 1 << 62))
-
-    def keep(cells: list[str]) -> None:
-        recent[next(counter)] = cells
 
     def on_rejected(index: int, row: dict, reason: str) -> None:
-        writer.writerow([index, *recent.get(index, []), reason])
-
-    def progress(result: UpsertResult) -> None:
-        for index in [i for i in list(recent) if i <= result.read]:  # rows of finished chunks (not those read ahead)
-            del recent[index]
-        if on_progress is not None:
-            on_progress(result)
+        writer.writerow([index, *row[CELLS], reason])
 
     result = contacts_upsert(
         account=account,
-        rows=_rows(table, mapping, keep),
+        rows=_rows(table, mapping),
         policy=policy,
         source=source,
         groups=[group] if group else [],
         on_rejected=on_rejected,
-        on_progress=progress,
+        on_progress=on_progress,
     )
     return ImportOutcome(
         result=result, seconds=time.perf_counter() - started, rejected_csv=rejected.getvalue().encode()

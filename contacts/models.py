@@ -81,6 +81,17 @@ class Contact(TenantModel):
         return name or self.email or self.phone
 
 
+class WriterTurn(models.Model):
+    """The account's turn of writing contacts (storage.writers_turn): its row is locked by the writer whose
+    turn it is, and its number counts the turns."""
+
+    account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.number}"
+
+
 class Group(TenantModel):
     """A list of contacts (SPEC CON-4)."""
 

@@ -5,7 +5,9 @@ PostgreSQL gets the fast path (index probes joined on the keys, COPY for inserts
 """
 
 import json
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from django.db.models import Q
@@ -75,6 +77,18 @@ def _record_of(row: tuple) -> Record:
     return record
 
 
+def record_new(source: str, now) -> Record:
+    """A contact not yet stored, with every field empty."""
+    record = Record.__new__(Record)
+    record.pk = None
+    record.first_name = record.last_name = record.email = record.phone = record.gender = ""
+    record.birth_date = record.additional_date = record.registration_date = None
+    record.external_ref = ""
+    record.custom = {}
+    record.source, record.created_at, record.updated_at = source, now, now
+    return record
+
+
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -112,43 +126,96 @@ def records_find(*, account_id: int, ids: set, refs: set, emails: set, phones: s
     return [_record_of(row) for row in rows]
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
+_NEXT_IDS = "SELECT nextval(pg_get_serial_sequence('contacts_contact', 'id')) FROM generate_series(1, %s)"
+_COPY = f"COPY contacts_contact ({', '.join(('id', 'account_id', *COLUMNS))}) FROM STDIN"
 
 
-def _copy_value(value) -> str:
-    """A value in COPY's text format (the format PostgreSQL reads fastest)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return value.isoformat()
+class _CopyRows:
+    """Records as rows for COPY; psycopg formats them in C."""
 
+    def __init__(self, account_id: int):
+        self.account_id = account_id
+        self.customs: dict = {}  # custom values repeat (a segment, a size): each distinct set is encoded once
+        self.stamps: dict = {}  # and a chunk shares a timestamp or two: each is formatted once
 
-def _copy_lines(account_id: int, records: list[Record]) -> Iterable[str]:
-    account = str(account_id)
-    stamps: dict = {}  # a chunk shares a handful of timestamps: format each once
-    for r in records:
-        created = stamps.get(r.created_at) or stamps.setdefault(r.created_at, _copy_value(r.created_at))
-        updated = stamps.get(r.updated_at) or stamps.setdefault(r.updated_at, _copy_value(r.updated_at))
-        yield "\t".join(
-            (
-                str(r.pk),
-                account,
-                r.first_name.translate(_COPY_ESCAPES),
-                r.last_name.translate(_COPY_ESCAPES),
-                r.email.translate(_COPY_ESCAPES),
-                r.phone.translate(_COPY_ESCAPES),
-                r.gender.translate(_COPY_ESCAPES),
-                _copy_value(r.birth_date),
-                _copy_value(r.additional_date),
-                _copy_value(r.registration_date),
-                r.external_ref.translate(_COPY_ESCAPES),
-                json.dumps(r.custom, ensure_ascii=False).translate(_COPY_ESCAPES) if r.custom else "{}",
-                r.source.translate(_COPY_ESCAPES),
-                created,
-                updated,
-            )
+    def __call__(self, r: Record) -> tuple:
+        custom, stamps = r.custom, self.stamps
+        if custom:
+            try:
+                key = tuple(custom.items())
+                text = self.customs.get(key) or self.customs.setdefault(key, _json_text(custom))
+            except TypeError:  # a list or an object in a value
+                text = _json_text(custom)
+        else:
+            text = "{}"
+        created = stamps.get(r.created_at) or stamps.setdefault(r.created_at, r.created_at.isoformat())
+        updated = stamps.get(r.updated_at) or stamps.setdefault(r.updated_at, r.updated_at.isoformat())
+        return (
+            r.pk,
+            self.account_id,
+            r.first_name,
+            r.last_name,
+            r.email,
+            r.phone,
+            r.gender,
+            r.birth_date,
+            r.additional_date,
+            r.registration_date,
+            r.external_ref,
+            text,
+            r.source,
+            created,
+            updated,
         )
+
+
+class IdPool:
+    """Contact ids taken from the sequence ahead of use, so new contacts can be written as they are made.
+
+    Ids left at the end of a run are never used (a gap in the numbering, as a rolled-back insert leaves).
+    """
+
+    def __init__(self):
+        self.free: deque[int] = deque()
+
+    def reserve(self, count: int) -> None:
+        missing = count - len(self.free)
+        if missing > 0 and _postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(_NEXT_IDS, [missing])
+                self.free.extend(pk for (pk,) in cursor.fetchall())
+
+    def take(self) -> int | None:
+        return self.free.popleft() if self.free else None
+
+
+@contextmanager
+def records_inserting(*, account_id: int, ids: IdPool) -> Iterator[Callable[[Record], None]]:
+    """Yields `insert(record)`, which writes a new contact at once while ids from `ids` last.
+
+    On PostgreSQL one COPY stays open meanwhile, so the server stores the contacts while the caller goes on;
+    the database takes no other statement until the block ends. A record must be final when inserted: change
+    it later with `records_update`. Contacts past the reserved ids, and all of them on other databases, are
+    inserted as the block ends, with their state then.
+    """
+    later: list[Record] = []
+    if not _postgres() or not ids.free:
+        yield later.append
+    else:
+        with connection.cursor() as cursor, cursor.copy(_COPY) as copy:
+            write_row, row_of, take = copy.write_row, _CopyRows(account_id), ids.take
+
+            def insert(record: Record) -> None:
+                pk = take()
+                if pk is None:
+                    later.append(record)
+                else:
+                    record.pk = pk
+                    write_row(row_of(record))
+
+            yield insert
+    records_insert(account_id=account_id, records=later)
 
 
 def records_insert(*, account_id: int, records: list[Record]) -> None:
@@ -162,15 +229,13 @@ def records_insert(*, account_id: int, records: list[Record]) -> None:
             record.pk = contact.pk
         return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('contacts_contact', 'id')) FROM generate_series(1, %s)",
-            [len(records)],
-        )
+        cursor.execute(_NEXT_IDS, [len(records)])
         for record, (pk,) in zip(records, cursor.fetchall(), strict=True):
             record.pk = pk
-        columns = ", ".join(("id", "account_id", *COLUMNS))
-        with cursor.copy(f"COPY contacts_contact ({columns}) FROM STDIN") as copy:
-            copy.write("\n".join(_copy_lines(account_id, records)) + "\n")
+        with cursor.copy(_COPY) as copy:
+            write_row, row_of = copy.write_row, _CopyRows(account_id)
+            for record in records:
+                write_row(row_of(record))
 
 
 def records_update(*, account_id: int, records: Iterable[Record], fields: set[str]) -> None:
@@ -200,6 +265,28 @@ def records_update(*, account_id: int, records: Iterable[Record], fields: set[st
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*arrays, account_id])
+
+
+def writers_turn(account_id: int) -> int | None:
+    """Wait for the account's writers' turn, held to the end of the transaction; returns the turn's number.
+
+    One writer of an account's contacts at a time, so that two never create the same contact twice. The
+    numbers follow each other, so a long run sees whether another writer had a turn between two of its own.
+    PostgreSQL only (None elsewhere: SQLite lets one writer at a time anyway).
+    """
+    if not _postgres():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO contacts_writerturn (account_id, number) VALUES (%s, 1) ON CONFLICT (account_id) "
+            "DO UPDATE SET number = contacts_writerturn.number + 1 RETURNING number",
+            [account_id],
+        )
+        return cursor.fetchone()[0]
+
+
+def account_has_contacts(account_id: int) -> bool:
+    return Contact.objects.filter(account_id=account_id).exists()
 
 
 def statistics_refresh() -> None:

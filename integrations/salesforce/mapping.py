@@ -72,12 +72,12 @@ class Comparer:
         self.catalog = FieldCatalog(account)
 
     def __call__(self, local: str, value) -> str:
-        from contacts.upsert import RowRejected, _clean_row
+        from contacts.upsert import RowRejected, clean_row
 
         if value is None:
             return ""
         try:
-            clean = _clean_row(0, {local: value}, region=self.region, catalog=self.catalog)
+            clean = clean_row(0, {local: value}, region=self.region, catalog=self.catalog)
             stored = clean.custom.get(local[7:]) if local.startswith("custom:") else clean.values.get(local, value)
         except (RowRejected, ValueError, TypeError):
             stored = value

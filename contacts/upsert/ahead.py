@@ -1,0 +1,137 @@
+"""Rows read and cleaned ahead of the writer, in a second process (SPEC IMP-4: imports as fast as two cores go).
+
+Reading a file and cleaning its values is pure Python work, and so is matching and writing; in one process
+they would take turns on one core. A fork of this process reads the rows that remain and cleans them chunk by
+chunk while this process matches and writes the chunks before. The fork never touches the database: a
+chunk that needs a database write to be cleaned (a legacy slot used for the first time) comes back raw and is
+cleaned here. Rows handed to the engine must therefore be plain data, never a query still to run.
+"""
+
+import fcntl
+import os
+import pickle
+import signal
+from collections.abc import Iterator
+from itertools import islice
+
+from django.utils.translation import gettext as _
+
+from .cleaning import Clean
+
+_PIPE_BUFFER = 1 << 20
+
+
+class Prepared:
+    """A chunk as read and cleaned, ahead of its write."""
+
+    __slots__ = ("count", "cleaned", "rejected", "rows", "deferred")
+
+    def __init__(self, rows: dict[int, dict], count: int, cleaned: list[Clean], rejected: list, deferred=False):
+        self.rows = rows  # index -> the row as given: all, or (from the other process) those matching may refuse
+        self.count = count
+        self.cleaned = cleaned
+        self.rejected = rejected
+        self.deferred = deferred  # to be cleaned again by the process that writes
+
+
+def _packed(chunk: Prepared, refusable) -> tuple:
+    cleaned = [
+        (c.index, c.values, c.custom)
+        if c.contact_id is None and c.id_required and not (c.group_names or c.group_ids_add or c.group_ids_remove)
+        else (
+            c.index,
+            c.values,
+            c.custom,
+            c.contact_id,
+            c.id_required,
+            c.group_names,
+            c.group_ids_add,
+            c.group_ids_remove,
+        )
+        for c in chunk.cleaned
+    ]
+    rows = chunk.rows if chunk.deferred else {c.index: chunk.rows[c.index] for c in chunk.cleaned if refusable(c)}
+    return (chunk.count, cleaned, chunk.rejected, rows, chunk.deferred)
+
+
+def _unpacked(item: tuple) -> Prepared:
+    count, cleaned, rejected, rows, deferred = item
+    return Prepared(rows, count, [Clean(*values) for values in cleaned], rejected, deferred)
+
+
+def _send(out, item) -> None:
+    pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_and_clean(prepare, refusable, catalog, numbered: Iterator, size: int, out) -> None:
+    catalog.owner = None  # this process never writes: a first-used legacy slot sends its chunk back raw
+    try:
+        while batch := list(islice(numbered, size)):
+            _send(out, _packed(prepare(batch), refusable))
+        _send(out, None)
+    except Exception as exc:  # noqa: BLE001 — any failure (a file broken half-way) is the writer's to raise
+        try:
+            _send(out, ("error", exc))
+        except Exception:  # noqa: BLE001 — an error that does not pickle still travels as its message
+            _send(out, ("error", RuntimeError(str(exc))))
+
+
+def _widened(descriptor: int) -> None:
+    """A pipe that holds a chunk or two, so the reading process runs ahead instead of waiting to be read."""
+    try:
+        with open("/proc/sys/fs/pipe-max-size") as limit:
+            size = min(int(limit.read()), 16 << 20)
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, size)
+    except (OSError, ValueError, AttributeError):
+        pass  # not Linux: the default pipe, slower but the same result
+
+
+class ReadAhead:
+    """`prepare(batch)` over the remaining rows in a forked process, started at once; the chunks arrive in
+    order as this is iterated. `close()` (also when iteration ends) stops and reaps the process.
+
+    `refusable(clean)` tells which rows matching may still refuse: only those travel back as given.
+    """
+
+    def __init__(self, prepare, refusable, catalog, numbered: Iterator, size: int):
+        readable, writable = os.pipe()
+        _widened(writable)
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - the child process (its coverage is not collected)
+            try:
+                os.close(readable)
+                with os.fdopen(writable, "wb", buffering=_PIPE_BUFFER) as out:
+                    _read_and_clean(prepare, refusable, catalog, numbered, size, out)
+            finally:
+                os._exit(0)  # no clean-up of the parent's state: its database connection is the parent's
+        os.close(writable)
+        self.incoming = os.fdopen(readable, "rb", buffering=_PIPE_BUFFER)
+        self.finished = False
+
+    def __iter__(self) -> Iterator[Prepared]:
+        try:
+            while True:
+                try:
+                    item = pickle.load(self.incoming)
+                except EOFError:
+                    raise RuntimeError(_("The process reading the rows stopped unexpectedly.")) from None
+                if item is None:
+                    self.finished = True
+                    return
+                if item[0] == "error":
+                    raise item[1]
+                yield _unpacked(item)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pid is None:
+            return
+        if not self.finished:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(self.pid, 0)
+        self.incoming.close()
+        self.pid = None

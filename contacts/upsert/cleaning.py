@@ -1,0 +1,370 @@
+"""Rows to clean values: normalization and validation for the upsert engine (SPEC CON-2, IMP-2).
+
+A chunk is cleaned a column at a time: each field's rule runs over the column, and a value seen before in
+the column (a first name, a segment, a shoe size) is cleaned once. A row is refused for the first field,
+in the order below, that its value fails; `clean_row` runs the same rules on one row.
+"""
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from marketing.accounts.models import Account
+from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
+
+from ..models import CustomField, Gender
+
+DATE_FIELDS = ("birth_date", "additional_date", "registration_date")
+TEXT_FIELDS = ("first_name", "last_name")
+STANDARD_FIELDS = ("first_name", "last_name", "email", "phone", "gender", *DATE_FIELDS, "external_ref")
+LEGACY_SLOTS = (
+    *(f"Text{i}" for i in range(1, 21)),
+    *(f"Number{i}" for i in range(1, 5)),
+    *(f"Date{i}" for i in range(1, 3)),
+)
+_ROW_KEYS = ("id", "known_id", "groups", "group_ids_add", "group_ids_remove")
+
+
+class RowRejected(Exception):
+    pass
+
+
+class NeedsOwnerThread(Exception):
+    """Cleaning would write to the database (a legacy slot used for the first time): the engine's own
+    thread cleans the chunk again."""
+
+
+@dataclass(slots=True)
+class Clean:
+    index: int
+    values: dict  # standard fields provided by the row, cleaned
+    custom: dict  # custom values provided by the row, cleaned (api name -> JSON value)
+    contact_id: int | None = None
+    id_required: bool = True  # False: an id naming no contact of the account falls back to the other keys
+    group_names: tuple[str, ...] = ()
+    group_ids_add: tuple[int, ...] = ()
+    group_ids_remove: tuple[int, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, str, str]:
+        values = self.values
+        return (values.get("external_ref", ""), values.get("email", ""), values.get("phone", ""))
+
+
+def _parse_date(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    from ..importers.values import parse_date
+
+    return parse_date(str(value))
+
+
+def _parse_gender(value) -> str:
+    if value in (None, ""):
+        return ""
+    if value in Gender.values:
+        return value
+    from ..importers.values import parse_gender
+
+    return parse_gender(str(value))
+
+
+class FieldCatalog:
+    """The account's custom fields, with the legacy slots created on first use."""
+
+    def __init__(self, account: Account):
+        self.account = account
+        self.by_name = {f.api_name: f for f in CustomField.objects.filter(account=account)}
+        self.owner = threading.get_ident()
+
+    def field(self, api_name: str) -> CustomField:
+        found = self.by_name.get(api_name)
+        if found is None and api_name in LEGACY_SLOTS:
+            if threading.get_ident() != self.owner:
+                raise NeedsOwnerThread(api_name)  # a helper thread has no database connection of its own
+            kind = {"T": CustomField.Kind.TEXT, "N": CustomField.Kind.NUMBER, "D": CustomField.Kind.DATE}[api_name[0]]
+            found, _created = CustomField.objects.get_or_create(
+                account=self.account,
+                api_name=api_name,
+                defaults={"label": api_name, "kind": kind, "is_legacy_slot": True},
+            )
+            self.by_name[api_name] = found
+        if found is None:
+            raise RowRejected(_("Unknown custom field “%(name)s”.") % {"name": api_name})
+        return found
+
+    def clean(self, api_name: str, value):
+        return _custom_value(self.field(api_name), value)
+
+
+def _custom_value(custom_field: CustomField, value):
+    if value is None or value == "":
+        return None
+    kind = custom_field.kind
+    if kind == CustomField.Kind.NUMBER:
+        try:
+            number = Decimal(str(value).replace(",", "").strip())
+        except InvalidOperation as exc:
+            raise RowRejected(
+                _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
+            ) from exc
+        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+            raise RowRejected(
+                _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
+            )
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == CustomField.Kind.DATE:
+        try:
+            return _parse_date(value).isoformat()
+        except ValueError as exc:
+            raise RowRejected(f"{custom_field.label}: {exc}") from exc
+    text = str(value).strip()
+    if kind == CustomField.Kind.CHOICE and custom_field.choices and text not in custom_field.choices:
+        raise RowRejected(
+            _("“%(value)s” is not one of the choices of %(field)s.") % {"value": text, "field": custom_field.label}
+        )
+    return text
+
+
+# --- the rule of each field ---------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    return " ".join(str(value or "").split())[:100]
+
+
+def _full_name(value) -> tuple[str, str]:
+    from ..importers.values import split_full_name
+
+    return split_full_name(str(value or ""))
+
+
+def _email(value) -> str:
+    if value in (None, "") or not str(value).strip():
+        return ""
+    try:
+        return email_normalize(value)
+    except InvalidContactPoint as exc:
+        raise RowRejected(exc.message) from exc
+
+
+def _phone(region: str):
+    def clean(value) -> str:
+        if value in (None, "") or not str(value).strip():
+            return ""
+        try:
+            return phone_normalize(value, region=region)
+        except InvalidContactPoint as exc:
+            raise RowRejected(exc.message) from exc
+
+    return clean
+
+
+def _refusing_value_errors(parse):
+    def clean(value):
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise RowRejected(str(exc)) from exc
+
+    return clean
+
+
+def _external_ref(value) -> str:
+    return str(value or "").strip()[:100]
+
+
+def _custom(catalog: FieldCatalog, api_name: str):
+    custom_field = catalog.field(api_name)
+    return lambda value: _custom_value(custom_field, value)
+
+
+def _unknown_custom(reason: str):
+    def refuse(value):
+        raise RowRejected(reason)
+
+    return refuse
+
+
+# (key in the row, where the clean value goes, the rule, whether equal inputs share one cleaning)
+_Step = tuple[str, str, object, bool]
+
+
+def _steps(keys: tuple[str, ...], *, region: str, catalog: FieldCatalog) -> list[_Step]:
+    """The cleaning steps of rows with these keys, in the order a row's first refusal is decided."""
+    present = set(keys)
+    steps: list[_Step] = []
+    if "full_name" in present and not present & {"first_name", "last_name"}:
+        steps.append(("full_name", "full_name", _full_name, True))
+    steps += [(key, key, _text, True) for key in TEXT_FIELDS if key in present]
+    if "email" in present:
+        steps.append(("email", "email", _email, False))
+    if "phone" in present:
+        steps.append(("phone", "phone", _phone(region), False))
+    if "gender" in present:
+        steps.append(("gender", "gender", _refusing_value_errors(_parse_gender), True))
+    steps += [(key, key, _refusing_value_errors(_parse_date), True) for key in DATE_FIELDS if key in present]
+    if "external_ref" in present:
+        steps.append(("external_ref", "external_ref", _external_ref, False))
+    for key in keys:
+        if key.startswith("custom:"):
+            try:
+                rule = _custom(catalog, key[7:])
+            except RowRejected as exc:
+                rule = _unknown_custom(str(exc))
+            steps.append((key, key, rule, True))
+    return steps
+
+
+class _Refusal:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+_MISSING = object()
+
+
+def _clean_column(rule, column: list, shared: bool, refused: dict[int, str]) -> list:
+    """The rule over a column; a refused position gets its reason in `refused`.
+
+    A row already refused for an earlier field is passed over: its first reason is the one it keeps.
+    """
+    out = []
+    append = out.append
+    if not shared:
+        for position, value in enumerate(column):
+            if refused and position in refused:
+                append(None)
+                continue
+            try:
+                append(rule(value))
+            except RowRejected as exc:
+                refused.setdefault(position, str(exc))
+                append(None)
+        return out
+    seen: dict = {}
+    for position, value in enumerate(column):
+        if refused and position in refused:
+            append(None)
+            continue
+        try:
+            key = (value.__class__, value)  # 1, 1.0 and True are equal keys of a dict, not equal inputs
+            clean = seen.get(key, _MISSING)
+        except TypeError:  # an unhashable value (a list from JSON) is cleaned on its own
+            key, clean = None, _MISSING
+        if clean is _MISSING:
+            try:
+                clean = rule(value)
+            except RowRejected as exc:
+                clean = _Refusal(str(exc))
+            if key is not None:
+                seen[key] = clean
+        if clean.__class__ is _Refusal:
+            refused.setdefault(position, clean.reason)
+            clean = None
+        append(clean)
+    return out
+
+
+def _contact_id(row: dict) -> tuple[int | None, bool]:
+    contact_id, id_required = row.get("id"), True
+    if contact_id in (None, ""):
+        contact_id, id_required = row.get("known_id"), False
+    if contact_id in (None, ""):
+        return None, id_required
+    try:
+        contact_id = int(contact_id)
+        if not 0 < contact_id < 2**63:
+            raise ValueError(contact_id)
+    except (TypeError, ValueError) as exc:
+        if id_required:
+            raise RowRejected(_("“%(value)s” is not a contact id.") % {"value": contact_id}) from exc
+        contact_id = None
+    return contact_id, id_required
+
+
+def _clean_alike(
+    raw: list[tuple[int, dict]], keys: tuple[str, ...], *, region: str, catalog: FieldCatalog
+) -> tuple[list[Clean], list[tuple[int, dict, str]]]:
+    """Rows that all have `keys`."""
+    rows = [row for _index, row in raw]
+    values: list[dict] = [{} for _row in rows]
+    custom: list[dict] = [{} for _row in rows]
+    refused: dict[int, str] = {}
+    for key, target, rule, shared in _steps(keys, region=region, catalog=catalog):
+        column = _clean_column(rule, [row[key] for row in rows], shared, refused)
+        if target == "full_name":
+            for into, (first, last) in zip(values, column, strict=True):
+                into["first_name"], into["last_name"] = first, last
+        elif target.startswith("custom:"):
+            name = target[7:]
+            for into, value in zip(custom, column, strict=True):
+                into[name] = value
+        else:
+            for into, value in zip(values, column, strict=True):
+                into[target] = value
+    per_row = not set(_ROW_KEYS).isdisjoint(keys)
+    cleaned, rejected = [], []
+    for position, (index, row) in enumerate(raw):
+        reason = refused.get(position) if refused else None
+        if reason is None and per_row:
+            try:
+                contact_id, id_required = _contact_id(row)
+            except RowRejected as exc:
+                reason = str(exc)
+        if reason is not None:
+            rejected.append((index, row, reason))
+            continue
+        if not per_row:
+            cleaned.append(Clean(index, values[position], custom[position]))
+            continue
+        cleaned.append(
+            Clean(
+                index,
+                values[position],
+                custom[position],
+                contact_id,
+                id_required,
+                tuple(n.strip() for n in row.get("groups") or () if n and str(n).strip()),
+                tuple(int(g) for g in row.get("group_ids_add") or ()),
+                tuple(int(g) for g in row.get("group_ids_remove") or ()),
+            )
+        )
+    return cleaned, rejected
+
+
+def clean_rows(
+    raw: list[tuple[int, dict]], *, region: str, catalog: FieldCatalog
+) -> tuple[list[Clean], list[tuple[int, dict, str]]]:
+    """Clean numbered rows: the accepted ones in order, and the refused ones with the reason."""
+    alike: dict[tuple, list[tuple[int, dict]]] = {}
+    for numbered in raw:
+        alike.setdefault(tuple(numbered[1]), []).append(numbered)
+    if len(alike) == 1:
+        ((keys, rows),) = alike.items()
+        return _clean_alike(rows, keys, region=region, catalog=catalog)
+    cleaned, rejected = [], []
+    for keys, rows in alike.items():
+        accepted, refused = _clean_alike(rows, keys, region=region, catalog=catalog)
+        cleaned += accepted
+        rejected += refused
+    cleaned.sort(key=lambda clean: clean.index)
+    rejected.sort(key=lambda refusal: refusal[0])
+    return cleaned, rejected
+
+
+def clean_row(index: int, row: dict, *, region: str, catalog: FieldCatalog) -> Clean:
+    """One row through the same rules; raises RowRejected with the reason."""
+    cleaned, rejected = _clean_alike([(index, row)], tuple(row), region=region, catalog=catalog)
+    if rejected:
+        raise RowRejected(rejected[0][2])
+    return cleaned[0]

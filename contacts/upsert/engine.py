@@ -1,0 +1,504 @@
+"""Matching clean rows to the account's contacts and writing them, chunk by chunk (see the package's doc).
+
+Each chunk is one transaction in its writer's turn (storage.writers_turn); the chunks after it are read
+and cleaned in a second process meanwhile (`ahead`).
+"""
+
+import gc
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from automations.services import EventKind, events_emit_many
+from marketing.accounts.models import Account
+
+from ..models import Group, GroupMembership
+from ..storage import (
+    IdPool,
+    Record,
+    account_has_contacts,
+    record_new,
+    records_find,
+    records_inserting,
+    records_update,
+    statistics_refresh,
+    writers_turn,
+)
+from .ahead import Prepared, ReadAhead
+from .cleaning import Clean, FieldCatalog, NeedsOwnerThread, clean_rows
+
+CHUNK_SIZE = 10000
+
+
+class Status:
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """SPEC IMP-5."""
+
+    add_new: bool = True
+    update_existing: bool = True
+    avoid_losing_data: bool = False
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    index: int
+    status: str
+    contact_id: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class UpsertResult:
+    read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    outcomes: list[RowOutcome] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("read", "new", "updated", "unchanged", "rejected")}
+
+    def add(self, outcome: RowOutcome, keep: bool) -> None:
+        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        if keep:
+            self.outcomes.append(outcome)
+
+
+# --- matching and applying ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    creates: list[Record] = field(default_factory=list)
+    updates: dict[int, Record] = field(default_factory=dict)
+    updated_fields: set[str] = field(default_factory=set)
+    new_joins: dict[int, list[Record]] = field(default_factory=dict)
+    leaves: dict[int, set[int]] = field(default_factory=dict)
+    pending: list[tuple[Clean, Record, str]] = field(default_factory=list)
+
+
+class _OwnKeys:
+    """The keys this run has written, while every contact of the account is one this run created.
+
+    Set when the account had no contacts as the run began. While no other writer has had a turn since
+    (storage.writers_turn), a key this run never wrote belongs to no contact, so only the keys in here are
+    looked up. Another writer's turn ends it for the rest of the run. Hashes, not the keys: a hash shared by
+    two keys costs one lookup more, never a wrong match.
+    """
+
+    def __init__(self):
+        self.active: bool | None = None  # None until the first chunk has looked at the account
+        self.turn: int | None = None
+        self.refs: set[int] = set()
+        self.emails: set[int] = set()
+        self.phones: set[int] = set()
+
+    def follow(self, account_id: int, turn: int | None) -> None:
+        """Called in each chunk's transaction, after its writer's turn was taken."""
+        if self.active is None:
+            self.active = turn is not None and not account_has_contacts(account_id)
+        elif self.active and (turn is None or turn != self.turn + 1):
+            self.active = False
+            self.refs, self.emails, self.phones = set(), set(), set()
+        self.turn = turn
+
+    def known(self, keys: set, written: set[int]) -> set:
+        """The keys that may belong to a contact: all of them, or while active, those this run wrote."""
+        if not self.active:
+            return keys
+        return {key for key in keys if hash(key) in written}
+
+    def add(self, records: Iterable[Record]) -> None:
+        if not self.active:
+            return
+        refs, emails, phones = self.refs.add, self.emails.add, self.phones.add
+        for record in records:
+            if record.external_ref:
+                refs(hash(record.external_ref))
+            if record.email:
+                emails(hash(record.email))
+            if record.phone:
+                phones(hash(record.phone))
+
+
+def _lookup(account: Account, rows: list[Clean], own: _OwnKeys) -> tuple[dict, dict, dict, dict]:
+    """The account's contacts the rows can match, indexed by id and by each key (the oldest holder first).
+
+    A row's phone is looked up only when its id, reference or email found no contact: the phone is the
+    last key a row is matched by.
+    """
+    ids, refs, emails = set(), set(), set()
+    for row in rows:
+        if row.contact_id:
+            ids.add(row.contact_id)
+        values = row.values
+        ref, email = values.get("external_ref"), values.get("email")
+        if ref:
+            refs.add(ref)
+        if email:
+            emails.add(email)
+    refs, emails = own.known(refs, own.refs), own.known(emails, own.emails)
+    found = {r.pk: r for r in records_find(account_id=account.pk, ids=ids, refs=refs, emails=emails, phones=set())}
+    found_refs = {r.external_ref for r in found.values() if r.external_ref}
+    found_emails = {r.email for r in found.values() if r.email}
+    phones = set()
+    for row in rows:
+        values = row.values
+        phone = values.get("phone")
+        if not phone or row.contact_id in found:
+            continue
+        if values.get("external_ref") in found_refs or values.get("email") in found_emails:
+            continue
+        phones.add(phone)
+    phones = own.known(phones, own.phones)
+    if phones:
+        for record in records_find(account_id=account.pk, ids=set(), refs=set(), emails=set(), phones=phones):
+            found.setdefault(record.pk, record)
+    by_id, by_ref, by_email, by_phone = {}, {}, {}, {}
+    for pk in sorted(found):
+        by_id[pk] = found[pk]
+        _index(found[pk], by_ref, by_email, by_phone)
+    return by_id, by_ref, by_email, by_phone
+
+
+def _index(record: Record, by_ref: dict, by_email: dict, by_phone: dict) -> None:
+    """File the record under each of its keys that no older record holds."""
+    if record.external_ref:
+        by_ref.setdefault(record.external_ref, record)
+    if record.email:
+        by_email.setdefault(record.email, record)
+    if record.phone:
+        by_phone.setdefault(record.phone, record)
+
+
+def _apply(contact: Record, row: Clean, policy: Policy) -> set[str]:
+    changed = set()
+    avoid_losing_data = policy.avoid_losing_data
+    for key, value in row.values.items():
+        if avoid_losing_data and value in ("", None):
+            continue
+        if getattr(contact, key) != value:
+            setattr(contact, key, value)
+            changed.add(key)
+    if row.custom:
+        merged = dict(contact.custom)
+        for key, value in row.custom.items():
+            if value is None:
+                if avoid_losing_data or key not in merged:
+                    continue
+                del merged[key]
+            elif merged.get(key) != value:
+                merged[key] = value
+            else:
+                continue
+            changed.add("custom")
+        if "custom" in changed:
+            contact.custom = merged
+    return changed
+
+
+def _filled(contact: Record, row: Clean) -> Record:
+    """A new contact with the row's values."""
+    for key, value in row.values.items():
+        setattr(contact, key, value)
+    custom = row.custom
+    if custom:
+        contact.custom = custom if None not in custom.values() else {k: v for k, v in custom.items() if v is not None}
+    return contact
+
+
+class _Engine:
+    def __init__(self, account: Account, policy: Policy, source: str, groups: list[Group], emit_events: bool):
+        self.account = account
+        self.policy = policy
+        self.source = source
+        self.groups = groups
+        self.emit_events = emit_events
+        self.catalog = FieldCatalog(account)
+        self.group_ids_by_name = dict(Group.objects.filter(account=account).values_list("name", "id"))
+        self.own = _OwnKeys()
+        self.ids = IdPool()
+        self.expected_creates = 0  # new contacts the next chunk is likely to have: ids are taken for them ahead
+
+    def group_id(self, name: str) -> int:
+        found = self.group_ids_by_name.get(name)
+        if found is None:
+            found = Group.objects.get_or_create(account=self.account, name=name[:200])[0].pk
+            self.group_ids_by_name[name] = found
+        return found
+
+    def prepare(self, raw: list[tuple[int, dict]]) -> Prepared:
+        """Clean a chunk's rows. Runs in the process reading ahead while the previous chunk is written."""
+        try:
+            cleaned, rejected = clean_rows(raw, region=self.account.default_region, catalog=self.catalog)
+        except NeedsOwnerThread:
+            return Prepared(dict(raw), len(raw), [], [], deferred=True)
+        return Prepared(dict(raw), len(raw), cleaned, rejected)
+
+    def refusable(self, row: Clean) -> bool:
+        """Whether matching may still refuse the row (its id, its reference, no contact point, or no adding)."""
+        values = row.values
+        return (
+            row.contact_id is not None
+            or bool(values.get("external_ref"))
+            or not (values.get("email") or values.get("phone"))
+            or not self.policy.add_new
+        )
+
+    def run_chunk(self, chunk: Prepared, result: UpsertResult, keep: bool, on_rejected) -> None:
+        if chunk.deferred:
+            chunk = self.prepare(list(chunk.rows.items()))
+        result.read += chunk.count
+        for index, row, reason in chunk.rejected:
+            self._reject(result, keep, on_rejected, index, row, reason)
+        if not chunk.cleaned:
+            return
+        with transaction.atomic():
+            # One writer per account at a time: two writers never create the same contact twice.
+            self.own.follow(self.account.pk, writers_turn(self.account.pk))
+            if self.own.active and self.expected_creates == 0 and result.read == chunk.count:
+                self.expected_creates = chunk.count  # the first chunk into an empty account: nearly all new
+            self._write_chunk(chunk.cleaned, result, keep, on_rejected, chunk)
+
+    def _reject(self, result, keep, on_rejected, index, row, reason) -> None:
+        result.add(RowOutcome(index, Status.REJECTED, None, reason), keep)
+        if on_rejected is not None:
+            on_rejected(index, row, reason)
+
+    def _write_chunk(self, rows: list[Clean], result: UpsertResult, keep, on_rejected, prepared: Prepared) -> None:
+        found = _lookup(self.account, rows, self.own)
+        by_ref, by_email, by_phone = found[1:]
+        valid_group_ids = self._valid_group_ids(rows)
+        base_groups = {g.pk for g in self.groups}
+        chunk = _Chunk()
+        creates, updates, updated_fields, pending = chunk.creates, chunk.updates, chunk.updated_fields, chunk.pending
+        new_joins = chunk.new_joins
+        now = timezone.now()
+        match = partial(self._match, found=found, now=now)
+        for name in {name for row in rows for name in row.group_names}:
+            self.group_id(name)  # groups named by the rows exist before the new contacts are streamed in
+        self.ids.reserve(min(len(rows), self.expected_creates))
+        with records_inserting(account_id=self.account.pk, ids=self.ids) as insert:
+            for row in rows:
+                contact, status, changed = match(row)
+                if contact is None:
+                    self._reject(result, keep, on_rejected, row.index, prepared.rows[row.index], status)
+                    continue
+                if status is Status.NEW:
+                    creates.append(contact)
+                    insert(contact)
+                elif changed and contact.pk is not None:  # one made earlier in the chunk and not yet stored is
+                    contact.updated_at = now  # stored as it ends up
+                    updates[contact.pk] = contact
+                    updated_fields |= changed
+                _index(contact, by_ref, by_email, by_phone)
+                pending.append((row, contact, status))
+                wanted = base_groups
+                if row.group_names or row.group_ids_add:
+                    wanted = base_groups | {self.group_id(n) for n in row.group_names}
+                    wanted |= {g for g in row.group_ids_add if g in valid_group_ids}
+                for group_id in wanted:
+                    joining = new_joins.get(group_id)
+                    if joining is None:
+                        joining = new_joins[group_id] = []
+                    joining.append(contact)
+                for group_id in row.group_ids_remove:
+                    if group_id in valid_group_ids and contact.pk is not None:
+                        chunk.leaves.setdefault(group_id, set()).add(contact.pk)
+        self.expected_creates = len(creates)
+        if updates:
+            updated_fields.add("updated_at")
+        self._flush(chunk, result, keep)
+
+    def _match(self, row: Clean, *, found: tuple[dict, dict, dict, dict], now) -> tuple:
+        """(contact, status, changed fields) for the row, or (None, the reason it is refused, None)."""
+        by_id, by_ref, by_email, by_phone = found
+        values = row.values
+        ref, email, phone = values.get("external_ref"), values.get("email"), values.get("phone")
+        contact = by_id.get(row.contact_id) if row.contact_id is not None else None
+        if contact is None and row.contact_id is not None and row.id_required:
+            return None, _("No contact with this id."), None
+        if contact is None:
+            contact = (
+                (by_ref.get(ref) if ref else None)
+                or (by_email.get(email) if email else None)
+                or (by_phone.get(phone) if phone else None)
+            )
+            if contact is not None and ref and contact.external_ref and contact.external_ref != ref:
+                contact = None  # same phone or email, another record of the source (one parent, two children)
+        owner_of_ref = by_ref.get(ref) if ref else None
+        if owner_of_ref is not None and owner_of_ref is not contact:
+            return None, _("The reference “%(ref)s” belongs to another contact.") % {"ref": ref}, None
+        if contact is None:
+            if not self.policy.add_new:
+                return None, _("Not an existing contact, and adding new contacts is off."), None
+            contact = _filled(record_new(self.source, now), row)
+            if not (contact.email or contact.phone):
+                return None, _("A contact needs a mobile phone or an email."), None
+            return contact, Status.NEW, None
+        if not self.policy.update_existing:
+            return contact, Status.UNCHANGED, None
+        before = (contact.email, contact.phone)
+        changed = _apply(contact, row, self.policy)
+        if not (contact.email or contact.phone):  # never leave a contact without a way to reach it
+            contact.email, contact.phone = before
+            changed -= {"email", "phone"}
+        return contact, Status.UPDATED if changed else Status.UNCHANGED, changed
+
+    def _valid_group_ids(self, rows: list[Clean]) -> set[int]:
+        asked = {g for row in rows for g in (*row.group_ids_add, *row.group_ids_remove)}
+        if not asked:
+            return set()
+        return set(Group.objects.filter(account=self.account, pk__in=asked).values_list("pk", flat=True))
+
+    def _flush(self, chunk: _Chunk, result: UpsertResult, keep: bool) -> None:
+        records_update(account_id=self.account.pk, records=chunk.updates.values(), fields=chunk.updated_fields)
+        self.own.add(chunk.creates)
+        self.own.add(chunk.updates.values())
+        joined = self._join(chunk)
+        left = self._leave(chunk)
+        if keep:
+            for row, contact, status in chunk.pending:
+                result.add(RowOutcome(row.index, status, contact.pk), keep)
+        else:
+            for status, count in Counter(status for _row, _contact, status in chunk.pending).items():
+                setattr(result, status, getattr(result, status) + count)
+        if self.emit_events:
+            events = []
+            if chunk.creates:
+                events.append((EventKind.CONTACT_CREATED, {"contact_ids": [c.pk for c in chunk.creates]}))
+            updated = sorted(set(chunk.updates) - {c.pk for c in chunk.creates}) if chunk.updates else []
+            if updated:  # a contact both made and changed in the chunk is only "created"
+                events.append(
+                    (EventKind.CONTACT_UPDATED, {"contact_ids": updated, "fields": sorted(chunk.updated_fields)})
+                )
+            events += [(EventKind.GROUP_JOINED, {"group_id": g, "contact_ids": ids}) for g, ids in joined.items()]
+            events += [(EventKind.GROUP_LEFT, {"group_id": g, "contact_ids": ids}) for g, ids in left.items()]
+            for _kind, payload in events:
+                payload["source"] = self.source
+            events_emit_many(account=self.account, events=events)
+
+    def _join(self, chunk: _Chunk) -> dict[int, list[int]]:
+        joined: dict[int, list[int]] = {}
+        for group_id, contacts in chunk.new_joins.items():
+            fresh = memberships_add(
+                account=self.account, group_id=group_id, contact_ids={c.pk for c in contacts}, source=self.source
+            )
+            if fresh:
+                joined[group_id] = fresh
+        return joined
+
+    def _leave(self, chunk: _Chunk) -> dict[int, list[int]]:
+        left: dict[int, list[int]] = {}
+        for group_id, ids in chunk.leaves.items():
+            gone = sorted(
+                GroupMembership.objects.filter(group_id=group_id, contact_id__in=ids).values_list(
+                    "contact_id", flat=True
+                )
+            )
+            GroupMembership.objects.filter(group_id=group_id, contact_id__in=gone).delete()
+            if gone:
+                left[group_id] = gone
+        return left
+
+
+def memberships_add(*, account: Account, group_id: int, contact_ids: set[int], source: str) -> list[int]:
+    """Join contacts to a group; returns the ids that were not members before (one query to find them)."""
+    existing = set(
+        GroupMembership.objects.filter(group_id=group_id, contact_id__in=contact_ids).values_list(
+            "contact_id", flat=True
+        )
+    )
+    fresh = sorted(contact_ids - existing)
+    now = timezone.now()
+    GroupMembership.objects.bulk_create(
+        [
+            GroupMembership(account=account, group_id=group_id, contact_id=cid, joined_at=now, source=source)
+            for cid in fresh
+        ],
+        ignore_conflicts=True,
+        batch_size=CHUNK_SIZE,
+    )
+    return fresh
+
+
+def _prepared_chunks(engine: _Engine, rows: Iterable[dict], size: int) -> Iterator[Prepared]:
+    """The rows in cleaned chunks. Past the first chunk, a second process reads and cleans ahead (`ahead`),
+    starting while the first chunk is cleaned and written here; a short input (one chunk) never starts it."""
+    numbered = enumerate(rows, start=1)
+    first = list(islice(numbered, size))
+    if not first:
+        return
+    if len(first) < size:
+        yield engine.prepare(first)
+        return
+    # A large input allocates millions of short-lived objects and no reference cycles: the cyclic collector
+    # would spend a third of the time walking them. It is back on when the last chunk is written.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if not hasattr(os, "fork"):
+            yield engine.prepare(first)
+            while batch := list(islice(numbered, size)):
+                yield engine.prepare(batch)
+            return
+        ahead = ReadAhead(engine.prepare, engine.refusable, engine.catalog, numbered, size)
+        try:
+            yield engine.prepare(first)
+            yield from ahead
+        finally:
+            ahead.close()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def contacts_upsert(
+    *,
+    account: Account,
+    rows: Iterable[dict],
+    policy: Policy = Policy(),
+    source: str,
+    groups: Iterable[Group] = (),
+    emit_events: bool = True,
+    keep_outcomes: bool = False,
+    on_rejected: Callable[[int, dict, str], None] | None = None,
+    on_progress: Callable[[UpsertResult], None] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> UpsertResult:
+    """Create or update contacts from `rows`, chunk by chunk; each chunk commits on its own.
+
+    `groups` are joined by every accepted row. Rows are numbered from 1 in outcomes.
+    """
+    groups = list(groups)
+    for group in groups:
+        if group.account_id != account.pk:
+            raise ValueError("group of another account")
+    engine = _Engine(account, policy, source, groups, emit_events)
+    result = UpsertResult()
+    chunks = _prepared_chunks(engine, rows, chunk_size)
+    with closing(chunks):  # a failed chunk stops the reading process at once
+        for number, chunk in enumerate(chunks, start=1):
+            engine.run_chunk(chunk, result, keep_outcomes, on_rejected)
+            if number & (number - 1) == 0 and result.new >= 10 * chunk_size and not engine.own.active:
+                statistics_refresh()  # a large load: keep the planner's idea of the table current
+            if on_progress is not None:
+                on_progress(result)
+    result.outcomes.sort(key=lambda outcome: outcome.index)
+    return result
