@@ -10,6 +10,7 @@ cleaned here. Rows handed to the engine must therefore be plain data, never a qu
 import fcntl
 import os
 import pickle
+import select
 import signal
 from collections.abc import Iterator
 from itertools import islice
@@ -18,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from .cleaning import Clean
 
-_PIPE_BUFFER = 1 << 20
+_PIPE_PIECE = 1 << 20
+STALL_SECONDS = 600  # no chunk from the reading process for this long: it is taken as stuck
 
 
 class Prepared:
@@ -59,21 +61,50 @@ def _unpacked(item: tuple) -> Prepared:
     return Prepared(rows, count, [Clean(*values) for values in cleaned], rejected, deferred)
 
 
-def _send(out, item) -> None:
-    pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
+_HEADER = 8  # each message: its length, then the pickle
 
 
-def _read_and_clean(prepare, refusable, catalog, numbered: Iterator, size: int, out) -> None:
+def _send(descriptor: int, item) -> None:
+    data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(_HEADER, "big") + data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _error(exc: Exception) -> tuple:
+    """The error as it can travel: itself when it comes out of a pickle whole, else its message."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 — an exception that does not survive a pickle travels as its message
+        return ("error", RuntimeError(str(exc)))
+    return ("error", exc)
+
+
+def _read_and_clean(prepare, refusable, catalog, numbered: Iterator, size: int, descriptor: int) -> None:
     catalog.owner = None  # this process never writes: a first-used legacy slot sends its chunk back raw
     try:
         while batch := list(islice(numbered, size)):
-            _send(out, _packed(prepare(batch), refusable))
-        _send(out, None)
+            _send(descriptor, _packed(prepare(batch), refusable))
+        _send(descriptor, None)
     except Exception as exc:  # noqa: BLE001 — any failure (a file broken half-way) is the writer's to raise
-        try:
-            _send(out, ("error", exc))
-        except Exception:  # noqa: BLE001 — an error that does not pickle still travels as its message
-            _send(out, ("error", RuntimeError(str(exc))))
+        _send(descriptor, _error(exc))
+
+
+def _stopped() -> RuntimeError:
+    return RuntimeError(_("The process reading the rows stopped unexpectedly."))
+
+
+def _read_exactly(descriptor: int, size: int, stall_seconds: float) -> bytearray:
+    data = bytearray()
+    while len(data) < size:
+        readable, _w, _x = select.select([descriptor], [], [], stall_seconds)
+        if not readable:
+            raise _stopped()  # no chunk for that long: the process is stuck, not slow
+        piece = os.read(descriptor, min(size - len(data), _PIPE_PIECE))
+        if not piece:
+            raise _stopped()
+        data += piece
+    return data
 
 
 def _widened(descriptor: int) -> None:
@@ -104,21 +135,18 @@ class ReadAhead:
         if self.pid == 0:  # pragma: no cover - the child process (its coverage is not collected)
             try:
                 os.close(readable)
-                with os.fdopen(writable, "wb", buffering=_PIPE_BUFFER) as out:
-                    _read_and_clean(prepare, refusable, catalog, numbered, size, out)
+                _read_and_clean(prepare, refusable, catalog, numbered, size, writable)
             finally:
                 os._exit(0)  # no clean-up of the parent's state: its database connection is the parent's
         os.close(writable)
-        self.incoming = os.fdopen(readable, "rb", buffering=_PIPE_BUFFER)
+        self.readable = readable
         self.finished = False
 
     def __iter__(self) -> Iterator[Prepared]:
         try:
             while True:
-                try:
-                    item = pickle.load(self.incoming)
-                except EOFError:
-                    raise RuntimeError(_("The process reading the rows stopped unexpectedly.")) from None
+                header = _read_exactly(self.readable, _HEADER, STALL_SECONDS)
+                item = pickle.loads(_read_exactly(self.readable, int.from_bytes(header, "big"), STALL_SECONDS))
                 if item is None:
                     self.finished = True
                     return
@@ -136,6 +164,9 @@ class ReadAhead:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        os.waitpid(self.pid, 0)
-        self.incoming.close()
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass  # already reaped elsewhere
+        os.close(self.readable)
         self.pid = None

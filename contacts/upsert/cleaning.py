@@ -182,15 +182,14 @@ def _external_ref(value) -> str:
 
 
 def _custom(catalog: FieldCatalog, api_name: str):
-    custom_field = catalog.field(api_name)
-    return lambda value: _custom_value(custom_field, value)
+    found: list[CustomField] = []  # looked up for the first row that gets this far (a slot is created then)
 
+    def clean(value):
+        if not found:
+            found.append(catalog.field(api_name))
+        return _custom_value(found[0], value)
 
-def _unknown_custom(reason: str):
-    def refuse(value):
-        raise RowRejected(reason)
-
-    return refuse
+    return clean
 
 
 # (key in the row, where the clean value goes, the rule, whether equal inputs share one cleaning)
@@ -213,13 +212,7 @@ def _steps(keys: tuple[str, ...], *, region: str, catalog: FieldCatalog) -> list
     steps += [(key, key, _refusing_value_errors(_parse_date), True) for key in DATE_FIELDS if key in present]
     if "external_ref" in present:
         steps.append(("external_ref", "external_ref", _external_ref, False))
-    for key in keys:
-        if key.startswith("custom:"):
-            try:
-                rule = _custom(catalog, key[7:])
-            except RowRejected as exc:
-                rule = _unknown_custom(str(exc))
-            steps.append((key, key, rule, True))
+    steps += [(key, key, _custom(catalog, key[7:]), True) for key in keys if key.startswith("custom:")]
     return steps
 
 
@@ -256,18 +249,16 @@ def _clean_column(rule, column: list, shared: bool, refused: dict[int, str]) -> 
         if refused and position in refused:
             append(None)
             continue
-        try:
-            key = (value.__class__, value)  # 1, 1.0 and True are equal keys of a dict, not equal inputs
-            clean = seen.get(key, _MISSING)
-        except TypeError:  # an unhashable value (a list from JSON) is cleaned on its own
-            key, clean = None, _MISSING
+        # Only text is shared: other values can be equal and still clean differently (two datetimes
+        # of one instant in two time zones, 1 and True).
+        clean = seen.get(value, _MISSING) if value.__class__ is str else _MISSING
         if clean is _MISSING:
             try:
                 clean = rule(value)
             except RowRejected as exc:
                 clean = _Refusal(str(exc))
-            if key is not None:
-                seen[key] = clean
+            if value.__class__ is str:
+                seen[value] = clean
         if clean.__class__ is _Refusal:
             refused.setdefault(position, clean.reason)
             clean = None

@@ -33,7 +33,7 @@ from ..storage import (
     writers_turn,
 )
 from .ahead import Prepared, ReadAhead
-from .cleaning import Clean, FieldCatalog, NeedsOwnerThread, clean_rows
+from .cleaning import LEGACY_SLOTS, Clean, FieldCatalog, NeedsOwnerThread, clean_rows
 
 CHUNK_SIZE = 10000
 
@@ -88,6 +88,7 @@ class _Chunk:
     creates: list[Record] = field(default_factory=list)
     updates: dict[int, Record] = field(default_factory=dict)
     updated_fields: set[str] = field(default_factory=set)
+    event_fields: set[str] = field(default_factory=set)  # changed on contacts that existed before the chunk
     new_joins: dict[int, list[Record]] = field(default_factory=dict)
     leaves: dict[int, set[int]] = field(default_factory=dict)
     pending: list[tuple[Clean, Record, str]] = field(default_factory=list)
@@ -271,7 +272,10 @@ class _Engine:
             return
         with transaction.atomic():
             # One writer per account at a time: two writers never create the same contact twice.
-            self.own.follow(self.account.pk, writers_turn(self.account.pk))
+            turn = writers_turn(self.account.pk)
+            if self.own.turn is not None and turn != self.own.turn + 1:
+                self.ids.free.clear()  # another writer came between: ids taken before its contacts' stay unused
+            self.own.follow(self.account.pk, turn)
             if self.own.active and self.expected_creates == 0 and result.read == chunk.count:
                 self.expected_creates = chunk.count  # the first chunk into an empty account: nearly all new
             self._write_chunk(chunk.cleaned, result, keep, on_rejected, chunk)
@@ -289,6 +293,7 @@ class _Engine:
         chunk = _Chunk()
         creates, updates, updated_fields, pending = chunk.creates, chunk.updates, chunk.updated_fields, chunk.pending
         new_joins = chunk.new_joins
+        made: set[int] = set()  # the contacts this chunk creates (by object: not all have an id while matching)
         now = timezone.now()
         match = partial(self._match, found=found, now=now)
         for name in {name for row in rows for name in row.group_names}:
@@ -302,11 +307,14 @@ class _Engine:
                     continue
                 if status is Status.NEW:
                     creates.append(contact)
+                    made.add(id(contact))
                     insert(contact)
                 elif changed and contact.pk is not None:  # one made earlier in the chunk and not yet stored is
                     contact.updated_at = now  # stored as it ends up
                     updates[contact.pk] = contact
                     updated_fields |= changed
+                    if id(contact) not in made:
+                        chunk.event_fields |= changed
                 _index(contact, by_ref, by_email, by_phone)
                 pending.append((row, contact, status))
                 wanted = base_groups
@@ -318,8 +326,8 @@ class _Engine:
                     if joining is None:
                         joining = new_joins[group_id] = []
                     joining.append(contact)
-                for group_id in row.group_ids_remove:
-                    if group_id in valid_group_ids and contact.pk is not None:
+                for group_id in row.group_ids_remove:  # a contact this chunk made has no group to leave yet
+                    if group_id in valid_group_ids and id(contact) not in made:
                         chunk.leaves.setdefault(group_id, set()).add(contact.pk)
         self.expected_creates = len(creates)
         if updates:
@@ -385,9 +393,8 @@ class _Engine:
                 events.append((EventKind.CONTACT_CREATED, {"contact_ids": [c.pk for c in chunk.creates]}))
             updated = sorted(set(chunk.updates) - {c.pk for c in chunk.creates}) if chunk.updates else []
             if updated:  # a contact both made and changed in the chunk is only "created"
-                events.append(
-                    (EventKind.CONTACT_UPDATED, {"contact_ids": updated, "fields": sorted(chunk.updated_fields)})
-                )
+                fields = sorted(chunk.event_fields | {"updated_at"})
+                events.append((EventKind.CONTACT_UPDATED, {"contact_ids": updated, "fields": fields}))
             events += [(EventKind.GROUP_JOINED, {"group_id": g, "contact_ids": ids}) for g, ids in joined.items()]
             events += [(EventKind.GROUP_LEFT, {"group_id": g, "contact_ids": ids}) for g, ids in left.items()]
             for _kind, payload in events:
@@ -458,9 +465,16 @@ def _prepared_chunks(engine: _Engine, rows: Iterable[dict], size: int) -> Iterat
             while batch := list(islice(numbered, size)):
                 yield engine.prepare(batch)
             return
-        ahead = ReadAhead(engine.prepare, engine.refusable, engine.catalog, numbered, size)
+        slots = {key[7:] for _index, row in first for key in row if key.startswith("custom:")} & set(LEGACY_SLOTS)
+        if slots - set(engine.catalog.by_name):
+            # The first chunk may create a legacy slot: the other process must know it, so it starts after.
+            prepared = engine.prepare(first)
+            ahead = ReadAhead(engine.prepare, engine.refusable, engine.catalog, numbered, size)
+        else:
+            ahead = ReadAhead(engine.prepare, engine.refusable, engine.catalog, numbered, size)
+            prepared = engine.prepare(first)
         try:
-            yield engine.prepare(first)
+            yield prepared
             yield from ahead
         finally:
             ahead.close()

@@ -1,16 +1,19 @@
 """Large inputs (IMP-4, IMP-7): read and cleaned ahead in a second process, matched and written chunk by chunk."""
 
+import datetime as dt
 import gc
 import io
 import os
+import time
 
 import pytest
 
+from automations.models import Event
 from contacts.importers import ImportFileError, read_table
 from contacts.imports import import_table
-from contacts.models import Contact, CustomField
+from contacts.models import Contact, CustomField, Group, GroupMembership
 from contacts.services import Policy, contacts_upsert
-from contacts.upsert import FieldCatalog, RowRejected, clean_row
+from contacts.upsert import FieldCatalog, RowRejected, ahead, clean_row
 from contacts.upsert.cleaning import clean_rows
 from contacts.upsert.engine import CHUNK_SIZE
 
@@ -132,4 +135,77 @@ def test_a_run_that_fails_half_way_stops_reading_ahead_and_keeps_what_it_wrote(a
     assert Contact.objects.filter(account=account).count() == 50
     assert gc.isenabled()
     with pytest.raises(ChildProcessError):  # the reading process is gone, not left waiting on its pipe
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_contact_made_and_told_to_leave_a_group_in_one_chunk_stays_where_the_rows_put_it(account):
+    group = Group.objects.create(account=account, name="G")
+    rows = [
+        {"email": "a@example.com", "group_ids_add": [group.pk]},
+        {"email": "a@example.com", "group_ids_remove": [group.pk]},
+    ]
+
+    upsert(account, rows)
+
+    contact = Contact.objects.get(account=account, email="a@example.com")
+    assert GroupMembership.objects.filter(group=group, contact=contact).exists()  # nothing to leave before it joined
+    assert not Event.objects.filter(account=account, kind="group.left").exists()
+
+
+def test_the_updated_event_names_the_fields_changed_on_contacts_that_existed_before(account):
+    existing = Contact.objects.create(account=account, email="y@example.com")
+    rows = [{"email": "x@example.com"}, {"email": "y@example.com", "first_name": "Y"}]
+    rows += [{"email": "x@example.com", "last_name": "made and changed in one chunk"}]
+
+    upsert(account, rows)
+
+    updated = Event.objects.get(account=account, kind="contact.updated").payload
+    assert updated["contact_ids"] == [existing.pk]
+    assert updated["fields"] == ["first_name", "updated_at"]
+
+
+def test_equal_values_that_clean_differently_are_cleaned_each_on_its_own(account):
+    utc = dt.datetime(2000, 1, 1, 23, 0, tzinfo=dt.UTC)
+    same_instant = utc.astimezone(dt.timezone(dt.timedelta(hours=2)))  # 2 January there
+    rows = [{"email": "a@example.com", "birth_date": utc}, {"email": "b@example.com", "birth_date": same_instant}]
+
+    cleaned, _rejected = clean_rows(list(enumerate(rows, 1)), region="IL", catalog=FieldCatalog(account))
+
+    assert [c.values["birth_date"] for c in cleaned] == [dt.date(2000, 1, 1), dt.date(2000, 1, 2)]
+
+
+def test_a_refused_row_creates_no_legacy_slot(account):
+    with pytest.raises(RowRejected):
+        clean_row(1, {"email": "bad@", "custom:Text5": "x"}, region="IL", catalog=FieldCatalog(account))
+
+    assert not CustomField.objects.filter(account=account, api_name="Text5").exists()
+
+
+def test_a_legacy_slot_first_used_in_the_first_chunk_is_known_to_the_process_reading_ahead(account, monkeypatch):
+    deferred = []
+    unpacked = ahead._unpacked
+    monkeypatch.setattr(ahead, "_unpacked", lambda item: deferred.append(item[4]) or unpacked(item))
+    rows = [{"phone": f"050{i:07d}", "custom:Text7": f"note {i}"} for i in range(100)]
+
+    result = upsert(account, rows, chunk_size=20)
+
+    assert result.new == 100
+    assert deferred == [False, False, False, False]  # every later chunk cleaned ahead, none sent back raw
+    assert Contact.objects.get(account=account, phone="+972500000099").custom == {"Text7": "note 99"}
+
+
+def test_a_reading_process_that_stops_answering_fails_the_run_instead_of_hanging_it(account, monkeypatch):
+    monkeypatch.setattr(ahead, "STALL_SECONDS", 0.5)
+
+    def rows():
+        for i in range(100):
+            if i == 60:
+                time.sleep(30)  # stuck after the first chunks
+            yield {"phone": f"050{i:07d}"}
+
+    with pytest.raises(RuntimeError, match="stopped unexpectedly"):
+        upsert(account, rows(), chunk_size=20)
+
+    assert Contact.objects.filter(account=account).count() == 60
+    with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
