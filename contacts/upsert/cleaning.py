@@ -32,9 +32,9 @@ class RowRejected(Exception):
     pass
 
 
-class NeedsOwnerThread(Exception):
-    """Cleaning would write to the database (a legacy slot used for the first time): the engine's own
-    thread cleans the chunk again."""
+class NeedsDatabase(Exception):
+    """Cleaning would write to the database (a legacy slot used for the first time), which only the writing
+    process may do: it cleans the chunk again."""
 
 
 @dataclass(slots=True)
@@ -88,7 +88,7 @@ class FieldCatalog:
         found = self.by_name.get(api_name)
         if found is None and api_name in LEGACY_SLOTS:
             if threading.get_ident() != self.owner:
-                raise NeedsOwnerThread(api_name)  # a helper thread has no database connection of its own
+                raise NeedsDatabase(api_name)  # the process reading ahead has no database connection of its own
             kind = {"T": CustomField.Kind.TEXT, "N": CustomField.Kind.NUMBER, "D": CustomField.Kind.DATE}[api_name[0]]
             found, _created = CustomField.objects.get_or_create(
                 account=self.account,

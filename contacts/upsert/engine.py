@@ -33,7 +33,7 @@ from ..storage import (
     writers_turn,
 )
 from .ahead import Prepared, ReadAhead
-from .cleaning import LEGACY_SLOTS, Clean, FieldCatalog, NeedsOwnerThread, clean_rows
+from .cleaning import LEGACY_SLOTS, Clean, FieldCatalog, NeedsDatabase, clean_rows
 
 CHUNK_SIZE = 10000
 
@@ -248,7 +248,7 @@ class _Engine:
         """Clean a chunk's rows. Runs in the process reading ahead while the previous chunk is written."""
         try:
             cleaned, rejected = clean_rows(raw, region=self.account.default_region, catalog=self.catalog)
-        except NeedsOwnerThread:
+        except NeedsDatabase:
             return Prepared(dict(raw), len(raw), [], [], deferred=True)
         return Prepared(dict(raw), len(raw), cleaned, rejected)
 
