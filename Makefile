@@ -70,7 +70,8 @@ run: setup
 		--client-id emulator-client-id --client-secret emulator-client-secret \
 		--ca-bundle var/salesforce-emulator/ca.pem || echo "The demo Salesforce org did not answer."; \
 	$(BIN)/celery -A marketing worker --beat --loglevel=INFO --concurrency=2 & \
-	$(BIN)/gunicorn marketing.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - & \
+	$(BIN)/gunicorn marketing.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - \
+		--logger-class marketing.core.gunicorn_logging.RedactingLogger & \
 	wait -n
 
 test: setup browser-deps lint migrate-check

@@ -103,7 +103,12 @@ def _clean_label(account: Account, label: str, *, exclude: int | None = None) ->
     if exclude:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise ApplicationError(_("A field labelled “%(label)s” already exists.") % {"label": label}, details=_LABEL)
+        raise ApplicationError(
+            _("A field labelled “%(label)s” already exists.") % {"label": label},
+            details=_LABEL,
+            code="conflict",
+            status=409,
+        )
     return label
 
 
@@ -125,7 +130,10 @@ def _clean_api_name(account: Account, api_name: str) -> str:
         )
     if CustomField.objects.filter(account=account, api_name__iexact=api_name).exists():
         raise ApplicationError(
-            _("The API name “%(name)s” is already used by another field.") % {"name": api_name}, details=_API_NAME
+            _("The API name “%(name)s” is already used by another field.") % {"name": api_name},
+            details=_API_NAME,
+            code="conflict",
+            status=409,
         )
     return api_name
 

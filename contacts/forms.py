@@ -10,6 +10,7 @@ from marketing.accounts.forms import BootstrapMixin
 
 from .importers import parse_date, parse_gender
 from .models import Channel, CustomField, Gender, Group
+from .upsert import FieldCatalog, RowRejected
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]
 CUSTOM_PREFIX = "cf_"
@@ -47,10 +48,6 @@ def _checked(form: forms.Form) -> dict:
     return form.cleaned_data
 
 
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 class ContactFilterForm(BootstrapMixin, forms.Form):
     """CON-7: search, group, created date range and one field = value filter, read from the query string."""
 
@@ -65,6 +62,7 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, account, custom_fields, **kwargs):
         super().__init__(*args, **kwargs)
+        self.account = account
         self.fields["group"].queryset = Group.objects.filter(account=account).order_by("name")
         self.custom_fields = {f.api_name: f for f in custom_fields}
         custom = [(f"custom:{f.api_name}", f.label) for f in custom_fields]
@@ -97,10 +95,10 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
         if field is None:
             raise ValueError(_("Choose a field from the list."))
         if field.kind == CustomField.Kind.NUMBER:
-            try:
-                return _number(Decimal(value.replace(",", "")))
-            except ArithmeticError:
-                raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+            try:  # the rule every way in uses: a value no contact can hold finds no contact
+                return FieldCatalog(self.account).clean(field.api_name, value)
+            except RowRejected as exc:
+                raise ValueError(str(exc)) from None
         if field.kind == CustomField.Kind.DATE:
             return parse_date(value).isoformat()
         return value
@@ -214,7 +212,7 @@ class ContactForm(BootstrapMixin, forms.Form):
         for custom_field in self.custom_fields:
             value = data.get(CUSTOM_PREFIX + custom_field.api_name)
             if isinstance(value, Decimal):
-                value = str(_number(value))
+                value = str(value)  # as typed: contacts_upsert decides whether a number can be stored
             elif isinstance(value, dt.date):
                 value = value.isoformat()
             row[f"custom:{custom_field.api_name}"] = "" if value is None else value
@@ -226,6 +224,15 @@ class ContactForm(BootstrapMixin, forms.Form):
 
 class GroupForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=200)
+
+
+class GroupSearchForm(forms.Form):
+    """The search over a group's members, read from the query string."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+    def search(self) -> str:
+        return _checked(self).get("q") or ""
 
 
 class GroupMergeForm(BootstrapMixin, forms.Form):
@@ -339,6 +346,15 @@ class SuppressionImportForm(BootstrapMixin, forms.Form):
         if not _lines(data.get("points")) and not data.get("file"):
             raise forms.ValidationError(_("Paste at least one phone or email, or choose a file."))
         return data
+
+
+class SuppressionHistoryForm(forms.Form):
+    """The contact point whose unsubscribe history is shown, read from the query string."""
+
+    point = forms.CharField(label=_("Contact point"), required=False, max_length=254)
+
+    def point_value(self) -> str:
+        return _checked(self).get("point") or ""
 
 
 class ResubscribeForm(BootstrapMixin, forms.Form):

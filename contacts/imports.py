@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketing.accounts.models import Account
@@ -28,7 +29,7 @@ from .importers import (
     suggest_mapping,
 )
 from .models import CustomField, Group, ImportJob, RememberedMapping
-from .upsert import Policy, UpsertResult, contacts_upsert
+from .upsert import REFUSED, Policy, UpsertResult, contacts_upsert
 
 IGNORE = None
 STANDARD_KEYS = frozenset(FIELDS)
@@ -94,6 +95,9 @@ def _rows(table: Table, mapping: list[str | None]) -> Iterator[dict]:
     plan = [(i, key) for i, key in enumerate(mapping) if key is not IGNORE and key != "group"]
     group_columns = [i for i, key in enumerate(mapping) if key == "group"]
     for cells in table.rows:
+        if cells.__class__ is not list:  # a line the reader could not read (a BadRow): rejected with its reason
+            yield {REFUSED: cells.reason, CELLS: list(cells)}
+            continue
         row = {key: cells[i] for i, key in plan}
         row[CELLS] = cells
         if group_columns:
@@ -135,8 +139,28 @@ def import_table(
     )
 
 
+def import_job_language() -> str:
+    """The language of the current request, kept on a job so that its file of rejected rows speaks it."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _language_of(job: ImportJob) -> str:
+    try:
+        return translation.get_supported_language_variant((job.options or {}).get("language") or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE  # a job queued before the language was kept
+
+
 def import_job_run(*, job: ImportJob) -> ImportJob:
-    """Run a wizard import in the background, with progress the screen can poll (SPEC IMP-4)."""
+    """Run a wizard or API import in the background, with progress the screen can poll (SPEC IMP-4).
+
+    Reasons and the headers of the rejected rows are written in the language of the person who started it.
+    """
+    with translation.override(_language_of(job)):
+        return _import_job_run(job)
+
+
+def _import_job_run(job: ImportJob) -> ImportJob:
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.RUNNING):
         return job  # a job delivered twice runs once
     job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
@@ -176,6 +200,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         result = outcome.result
         job.rows_read, job.rows_new, job.rows_updated = result.read, result.new, result.updated
         job.rows_unchanged, job.rows_rejected = result.unchanged, result.rejected
+        job.rows_total = result.read  # the count of rows as read, where the upload could only estimate it
         if result.rejected:
             job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(outcome.rejected_csv), save=False)
         job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()

@@ -17,19 +17,25 @@ saved, 400 when the document was refused or every contact was rejected. Credenti
 error shape of the authentication classes.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 
 from marketing.accounts.models import Account
 from marketing.core.api import AccountApiView, ErrorSerializer
+from marketing.core.parsers import JsonTooDeep, json_loads_bounded, json_parse_error
 from marketing.tokens.authentication import BearerTokenAuthentication, LegacyBodyTokenAuthentication, legacy_payload
 
 from . import selectors
@@ -102,6 +108,8 @@ def _group_numbers(value, name: str, warnings: list[str]) -> list[int]:
     """ "1,2,3", [1, "2"] or 4 -> [1, 2, 3]; what is not a group number is reported and skipped."""
     if value is None or value == "":
         return []
+    if any("\x00" in str(part) for part in (value if isinstance(value, list) else [value])):
+        raise LegacyRefused(_("%(name)s contains a null character.") % {"name": name})
     parts = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
     numbers = []
     for part in parts:
@@ -263,49 +271,81 @@ def _outcome(item: LegacyContact, status_key: str, contact_id: int | None, reaso
 
 
 class LegacyUserSerializer(serializers.Serializer):
-    Username = serializers.CharField(help_text="A user of the account.")
+    Username = serializers.CharField(
+        required=False, help_text="A user of the account; needed when the token comes in this document."
+    )
     Token = serializers.CharField(help_text="An API token of the account.")
 
 
+# The documented shapes of what the endpoint reads. Old integrations send numbers for text and "true" or 1 for
+# flags, and null for "not sent"; the schema says so, so that it describes what is accepted.
+def _legacy_text_schema(max_length: int) -> dict:
+    return {"oneOf": [{"type": "string", "maxLength": max_length}, {"type": "number"}], "nullable": True}
+
+
+LEGACY_FLAG_SCHEMA = {
+    "oneOf": [
+        {"type": "boolean"},
+        {"type": "string", "enum": sorted(TRUE_WORDS | FALSE_WORDS | {""})},
+        {"type": "integer", "enum": [0, 1]},
+    ],
+    "nullable": True,
+}
+LEGACY_GROUP_NUMBERS_SCHEMA = {
+    "oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "array", "items": {}}],
+    "nullable": True,
+}
+
+
+def _legacy_text(max_length: int = MAX_TEXT, **kwargs):
+    field_class = extend_schema_field(_legacy_text_schema(max_length))(type("LegacyText", (serializers.Field,), {}))
+    return field_class(required=False, **kwargs)
+
+
+def _legacy(schema: dict, **kwargs):
+    return extend_schema_field(schema)(type("LegacyValue", (serializers.Field,), {}))(required=False, **kwargs)
+
+
 class _LegacyContactFields(serializers.Serializer):
-    ContactId = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="Update this contact (ids of other accounts are rejected).",
+    ContactId = _legacy(
+        {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_ID}, {"type": "string"}], "nullable": True},
+        help_text="Update this contact (ids of other accounts are rejected); 0 or empty: none.",
     )
-    ContactRefId = serializers.CharField(required=False, max_length=100, help_text="Your own id for the contact.")
-    FirstName = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    LastName = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    Email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    PhoneNumber = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    GenderId = serializers.IntegerField(required=False, min_value=0, max_value=2, help_text="1 male, 2 female.")
-    BirthDate = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD or DD/MM/YYYY.")
-    AdditionalDate = serializers.CharField(required=False, allow_blank=True)
-    RegistrationDate = serializers.CharField(required=False, allow_blank=True)
-    AddToGroupNumbers = serializers.CharField(required=False, allow_blank=True, help_text='Group ids, "1,2,3".')
-    RemoveFromGroupNumbers = serializers.CharField(required=False, allow_blank=True, help_text='Group ids, "4,5".')
-    AddToGroupName = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="A group to join, created when missing."
+    ContactRefId = _legacy_text(100, help_text="Your own id for the contact.")
+    FirstName = _legacy_text(100)
+    LastName = _legacy_text(100)
+    Email = _legacy_text(254)
+    PhoneNumber = _legacy_text(40)
+    GenderId = _legacy(
+        {
+            "oneOf": [{"type": "integer", "enum": [0, 1, 2]}, {"type": "string", "enum": ["", "0", "1", "2"]}],
+            "nullable": True,
+        },
+        help_text="1 male, 2 female.",
     )
-    HandleEvents = serializers.BooleanField(
-        required=False, default=True, help_text="false: no automation triggers fire for this contact."
+    BirthDate = _legacy_text(help_text="YYYY-MM-DD or DD/MM/YYYY.")
+    AdditionalDate = _legacy_text()
+    RegistrationDate = _legacy_text()
+    AddToGroupNumbers = _legacy(LEGACY_GROUP_NUMBERS_SCHEMA, help_text='Group ids, "1,2,3" or [1, 2, 3].')
+    RemoveFromGroupNumbers = _legacy(LEGACY_GROUP_NUMBERS_SCHEMA, help_text='Group ids, "4,5" or [4, 5].')
+    AddToGroupName = _legacy(
+        {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "array", "items": {}}], "nullable": True},
+        help_text="A group to join (or a list of them), created when missing.",
     )
+    HandleEvents = _legacy(LEGACY_FLAG_SCHEMA, help_text="false: no automation triggers fire for this contact.")
 
 
 LegacyContactSerializer = type(
     "LegacyContactSerializer",
     (_LegacyContactFields,),
-    {slot: serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT) for slot in LEGACY_SLOTS},
+    {slot: _legacy_text() for slot in LEGACY_SLOTS},
 )
 
 
 class LegacyDataSerializer(serializers.Serializer):
-    AddNewContacts = serializers.BooleanField(required=False, default=True, help_text='Also "true"/"false", 1/0.')
-    UpdateExistingContacts = serializers.BooleanField(required=False, default=True)
-    AvoidLoosingData = serializers.BooleanField(
-        required=False, default=False, help_text="Never overwrite a value with an empty one."
-    )
+    AddNewContacts = _legacy(LEGACY_FLAG_SCHEMA, help_text='true (default) or false; also "true"/"false", 1/0.')
+    UpdateExistingContacts = _legacy(LEGACY_FLAG_SCHEMA, help_text="true (default) or false.")
+    AvoidLoosingData = _legacy(LEGACY_FLAG_SCHEMA, help_text="Never overwrite a value with an empty one.")
     Contacts = LegacyContactSerializer(many=True, max_length=MAX_BATCH, min_length=1)
 
 
@@ -382,11 +422,14 @@ class ContactUpdateLegacyApi(AccountApiView):
     parser_classes = [StrictJSONParser]
 
     def initial(self, request, *args, **kwargs):
-        # The `json=` document is read by the authentication first: refuse text no database or hash can take.
+        # The `json=` document is read by the authentication first: refuse a document nested too deeply to read
+        # safely, and text no database or hash can take.
         raw = request.query_params.get("json")
         if raw:
             try:
-                document = json.loads(raw)
+                document = json_loads_bounded(raw)
+            except JsonTooDeep as exc:
+                raise json_parse_error(exc) from exc
             except ValueError:
                 document = None  # legacy_payload answers with the parse error
             if not is_storable_text(document):

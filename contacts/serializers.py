@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .fields import API_NAME_PATTERN
 from .importers import FIELDS
 from .models import Contact, CustomField, Gender, Group, ImportJob, Suppression
+from .upsert import MAX_CUSTOM_TEXT, MAX_LENGTH
 
 MAX_ID = 2**63 - 1  # the largest database id: anything above is refused before it reaches a query
 MAX_BATCH = 1000  # contacts, ids or points in one call
-MAX_CUSTOM_TEXT = 1000
 
 # The row keys of `contacts_upsert` a REST contact may carry as they are.
 STANDARD_KEYS = tuple(key for key in FIELDS if key != "group")
@@ -40,7 +41,6 @@ class CustomValueField(serializers.Field):
 
     default_error_messages = {
         "invalid": _("Send text, a number or null."),
-        "max_length": _("At most {max_length} characters."),
         "null_characters_not_allowed": _("Null characters are not allowed."),
     }
 
@@ -51,12 +51,9 @@ class CustomValueField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int | float):
             self.fail("invalid")
-        if isinstance(data, str):
-            if "\x00" in data:
-                self.fail("null_characters_not_allowed")
-            if len(data) > MAX_CUSTOM_TEXT:
-                self.fail("max_length", max_length=MAX_CUSTOM_TEXT)
-        return data
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters_not_allowed")
+        return data  # a text over MAX_CUSTOM_TEXT is refused by the upsert engine's cleaning, as in a file
 
     def to_representation(self, value):
         return value
@@ -68,10 +65,15 @@ class CustomValueField(serializers.Field):
 class ContactInput(serializers.Serializer):
     """The fields of one contact. Keys left out are left alone; an empty value clears the field."""
 
-    first_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    last_name = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    # No max_length here: a longer text reaches the upsert engine, whose cleaning refuses it with the same
+    # reason as in an imported file ("First name: at most 100 characters.").
+    first_name = serializers.CharField(
+        allow_blank=True, required=False, help_text=f"At most {MAX_LENGTH['first_name']} characters."
+    )
+    last_name = serializers.CharField(
+        allow_blank=True, required=False, help_text=f"At most {MAX_LENGTH['last_name']} characters."
+    )
     full_name = serializers.CharField(
-        max_length=201,
         allow_blank=True,
         required=False,
         help_text="Split into first name (the first word) and last name (the rest) when neither is sent.",
@@ -89,7 +91,9 @@ class ContactInput(serializers.Serializer):
     additional_date = serializers.DateField(allow_null=True, required=False)
     registration_date = serializers.DateField(allow_null=True, required=False)
     external_ref = serializers.CharField(
-        max_length=100, allow_blank=True, required=False, help_text="The contact's id in your own system."
+        allow_blank=True,
+        required=False,
+        help_text=f"The contact's id in your own system; at most {MAX_LENGTH['external_ref']} characters.",
     )
     custom = serializers.DictField(
         child=CustomValueField(),
@@ -245,8 +249,8 @@ class CustomFieldOutput(serializers.ModelSerializer):
 
 class CustomFieldInput(serializers.Serializer):
     label = serializers.CharField(max_length=200)
-    api_name = serializers.CharField(
-        max_length=64, help_text="Latin letters, digits and “_”, starting with a letter. It never changes."
+    api_name = serializers.RegexField(
+        API_NAME_PATTERN, help_text="Latin letters, digits and “_”, starting with a letter, up to 64. It never changes."
     )
     kind = serializers.ChoiceField(choices=CustomField.Kind.choices)
     choices = serializers.ListField(
@@ -266,7 +270,7 @@ class SuppressionOutput(serializers.ModelSerializer):
 
 class SuppressionsAddInput(serializers.Serializer):
     points = serializers.ListField(
-        child=serializers.CharField(max_length=254),
+        child=serializers.CharField(max_length=254, trim_whitespace=False),  # a blank point is rejected by name
         min_length=1,
         max_length=MAX_BATCH,
         help_text=f"Phone numbers (the SMS channel) and email addresses (the email channel), up to {MAX_BATCH:,}.",
@@ -294,9 +298,14 @@ class FormBooleanField(serializers.BooleanField):
     default_empty_html = serializers.empty
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConsentField(FormBooleanField):
+    """Only true is accepted: the schema says so, so that a caller's generator never sends false."""
+
+
 class ImportCreateInput(serializers.Serializer):
     file = serializers.FileField(help_text="CSV (any delimiter; UTF-8, Windows-1255 or UTF-16) or XLSX.")
-    consent = FormBooleanField(
+    consent = ConsentField(
         help_text="Must be true: everyone in this file agreed to receive messages, as the anti-spam law requires."
     )
     mapping = serializers.CharField(

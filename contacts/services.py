@@ -47,7 +47,9 @@ def _group_name(account: Account, name: str, *, exclude: int | None = None) -> s
     if exclude:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise ApplicationError(_("A group named “%(name)s” already exists.") % {"name": name})
+        raise ApplicationError(
+            _("A group named “%(name)s” already exists.") % {"name": name}, code="conflict", status=409
+        )
     return name
 
 

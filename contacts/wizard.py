@@ -19,8 +19,9 @@ from marketing.accounts.views import account_required
 from marketing.core.errors import ApplicationError
 
 from . import selectors
-from .importers import read_pasted, read_table, read_typed_points
-from .imports import mapping_remember, mapping_remembered, mapping_suggest, mapping_validate
+from .forms import GroupForm
+from .importers import BadRow, ImportFileError, read_pasted, read_table, read_typed_points, rows_estimate
+from .imports import import_job_language, mapping_remember, mapping_remembered, mapping_suggest, mapping_validate
 from .models import CustomField, ImportJob
 from .services import group_create
 
@@ -91,10 +92,14 @@ def _table_of(job: ImportJob):
 
 
 def _as_csv(table) -> bytes:
+    """Pasted or typed rows as the CSV file the import reads; a line that cannot be read is refused now, to fix."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.headers)
-    writer.writerows(table.rows)
+    for row in table.rows:
+        if isinstance(row, BadRow):
+            raise ImportFileError(row.reason)
+        writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -107,7 +112,8 @@ def import_load(request):
         try:
             if data["source"] == "file":
                 upload = data["file"]
-                read_table(upload, filename=upload.name)  # refuse unreadable files now, with the reason
+                # Refuse an unreadable file now, with the reason; only its first rows are read.
+                read_table(upload, filename=upload.name).close()
                 upload.seek(0)
                 name, content = upload.name, upload
             else:
@@ -144,9 +150,10 @@ def import_mapping(request, pk: int):
         return redirect("contacts:import_status", pk=pk)
     handle, table = _table_of(job)
     headers = list(table.headers)  # before reading rows: a long row adds columns to table.headers
-    with handle:
+    with handle:  # the first rows, and the size of the file without reading it through
         preview = [row for _i, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)]
-        total = len(preview) + sum(1 for _ in table.rows)
+        table.close()
+        total = rows_estimate(handle, table)
     chosen = [request.POST.get(f"column_{i}", "") for i in range(len(headers))] if request.method == "POST" else None
     if chosen is None:
         remembered = mapping_remembered(account=request.account, headers=headers)
@@ -174,6 +181,7 @@ def import_mapping(request, pk: int):
                 "add_new": request.POST.get("add_new") == "on",
                 "update_existing": request.POST.get("update_existing") == "on",
                 "avoid_losing_data": request.POST.get("avoid_losing_data") == "on",
+                "language": import_job_language(),
             }
             job.save(update_fields=["mapping", "rows_total", "options"])
             if "group" in mapping:  # the file names the groups itself: no group step
@@ -208,6 +216,15 @@ def _start(job: ImportJob):
     return redirect("contacts:import_status", pk=job.pk)
 
 
+def _new_group_name(request) -> str:
+    """The typed name, checked as the groups screen checks it (length, characters a database can store)."""
+    name = request.POST.get("name", "")
+    form = GroupForm({"name": name})
+    if name.strip() and not form.is_valid():
+        raise ApplicationError(" ".join(form.errors["name"]))
+    return name  # an empty name is refused by group_create, with its own message
+
+
 @account_required(Perm.CONTACTS_EDIT)
 def import_group(request, pk: int):
     """Step 3: a new group, an existing group, or none."""
@@ -222,9 +239,7 @@ def import_group(request, pk: int):
         try:
             with transaction.atomic():
                 if choice == "new":
-                    job.group = group_create(
-                        account=request.account, actor=request.user, name=request.POST.get("name", "")
-                    )
+                    job.group = group_create(account=request.account, actor=request.user, name=_new_group_name(request))
                 elif choice == "existing":
                     job.group = selectors.group_get(account=request.account, pk=int(request.POST.get("group") or 0))
                 job.save(update_fields=["group"])

@@ -8,9 +8,11 @@ Production sets `DATABASE_URL`, `CELERY_BROKER_URL`/`REDIS_URL`, `SECRET_KEY`,
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +33,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 if env.bool("SECURE_PROXY_SSL", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# Browsers keep to HTTPS this long (production: 31536000, a year); check --deploy refuses HTTPS without it.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,10 +51,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_email",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "marketing.core",
     "marketing.accounts",
     "marketing.tokens",
@@ -60,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "marketing.accounts.middleware.CurrentAccountMiddleware",
+    "marketing.tokens.middleware.ApiAnonymousThrottleMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketing.urls"
@@ -129,6 +140,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (SPEC ACC-1, django-axes): AXES_FAILURE_LIMIT wrong passwords for one username, or from one
+# client address, lock further attempts for AXES_COOLOFF_MINUTES (on /login/ and /admin/login/ alike).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The same client address as the API tokens' IP check (TRUSTED_PROXIES, X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "marketing.tokens.ips.client_ip"
+AXES_HANDLER = "marketing.accounts.login_throttling.LoginAttemptsHandler"
+AXES_LOCKOUT_CALLABLE = "marketing.accounts.login_throttling.lockout_response"
+AXES_VERBOSE = False  # no start-up banner in every management command
 
 # --- Languages and time -------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="he")
@@ -159,6 +184,33 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
+# --- Imported workbooks (SPEC IMP-1): refused before they are opened when they unpack far beyond their size ---
+# A 1,000,000-row × 10-column .xlsx unpacks to about 0.5-1 GB at a compression ratio of 10-25; a zip bomb unpacks
+# hundreds of times its size. A part is judged by its ratio once it unpacks past 1 MB.
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env.int("IMPORT_XLSX_MAX_UNPACKED_BYTES", default=2 << 30)
+IMPORT_XLSX_MAX_PART_BYTES = env.int("IMPORT_XLSX_MAX_PART_BYTES", default=1 << 30)
+IMPORT_XLSX_MAX_COMPRESSION_RATIO = env.int("IMPORT_XLSX_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_XLSX_MAX_SHARED_STRINGS = env.int("IMPORT_XLSX_MAX_SHARED_STRINGS", default=10_000_000)
+
+# --- Content-Security-Policy (django-csp): no inline script, style or event handler on any screen ---
+# Forms may also lead to Salesforce: the OAuth sign-in answers a POST with a redirect there, and browsers
+# hold that redirect to form-action. A custom login domain outside salesforce.com/force.com is added by env.
+_extra_form_action = env.list("CSP_EXTRA_FORM_ACTION", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, "https://*.salesforce.com", "https://*.force.com", *_extra_form_action],
+    },
+}
+
 
 # --- Secrets at rest ----------------------------------------------------------
 def _embedded_field_key(secret: str) -> str:
@@ -179,6 +231,8 @@ API_TOKEN_PEPPER = env.str("API_TOKEN_PEPPER", default=_derived_secret("api-toke
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); otherwise REMOTE_ADDR is the client.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 API_RATE_PER_TOKEN = env.str("API_RATE_PER_TOKEN", default="600/minute")
+# API requests that end without a valid token (missing, wrong, refused), per client address; over it: 429.
+API_RATE_ANONYMOUS_PER_IP = env.str("API_RATE_ANONYMOUS_PER_IP", default="120/minute")
 TOKEN_LAST_USED_WRITE_SECONDS = 15 * 60
 STEP_UP_MAX_AGE_SECONDS = env.int("STEP_UP_MAX_AGE_SECONDS", default=600)
 OTP_MAX_FAILED_ATTEMPTS = 5
@@ -226,6 +280,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 SMS_BACKEND = env.str("SMS_BACKEND", default="marketing.core.sms.ConsoleSmsBackend")
 
 # --- REST API -----------------------------------------------------------------
+# The largest request body read into memory (file uploads are not counted): a full batch of 1,000 contacts,
+# every text at its longest with 20 custom texts of 1,000 characters, all escaped as \uXXXX, is about 120 MB.
+# Over it: 413, in the error shape on /api/.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=128 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketing.core.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["marketing.tokens.authentication.BearerTokenAuthentication"],
@@ -233,6 +291,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["marketing.tokens.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": API_RATE_PER_TOKEN},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "marketing.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "marketing.core.pagination.Pagination",
@@ -246,6 +309,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "marketing.core.openapi.forbid_null_characters_hook",
+    ],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "DESCRIPTION": "Authenticate with `Authorization: Bearer <token>`; tokens are created on the API tokens screen. "
@@ -253,9 +320,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ------------------------------------------------------------------
+# API tokens never reach the logs: both handlers mask them in every record (also runserver's request lines).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "marketing.core.redaction.RedactSecretsFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "loggers": {"django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

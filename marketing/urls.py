@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("marketing.accounts.urls")),
 ]
 
+handler400 = "marketing.core.views.error_400"
 handler403 = "marketing.core.views.error_403"
 handler404 = "marketing.core.views.error_404"
 handler500 = "marketing.core.views.error_500"

@@ -8,9 +8,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 
 from marketing.accounts.models import Account
+from marketing.core.parsers import BoundedJSONParser
 
 from .. import selectors
 from ..models import Contact, CustomField, Group, GroupMembership
@@ -21,9 +21,9 @@ SOURCE = "api"
 MAX_NUMBER_EXPONENT = 300  # a custom number beyond 1e300 is a typo, and too big to store as JSON
 
 
-class StrictJSONParser(JSONParser):
-    """JSON whose text can be stored: a lone surrogate escape ("\\ud800") is refused here, with a reason,
-    instead of failing in the database."""
+class StrictJSONParser(BoundedJSONParser):
+    """JSON, nested a few levels at most, whose text can be stored: a lone surrogate escape ("\\ud800") is
+    refused here, with a reason, instead of failing in the database."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 
 from marketing.core.api import AccountApiMixin, AccountApiView
 from marketing.core.errors import ApplicationError
+from marketing.core.filters import StrictFilterSet
+from marketing.core.json_types import json_type_errors
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
 
 from .. import selectors, services
@@ -51,7 +53,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(StrictFilterSet):
     """SPEC CON-7 over the API. Searches read like the contacts screen (selectors.contact_list)."""
 
     q = django_filters.CharFilter(method="filter_q", help_text="Part of the name, phone, email or external ref.")
@@ -246,6 +248,9 @@ def _item_checked(item, number_names: set[str]) -> dict | str:
     if not isinstance(item, dict):
         return _("Each contact must be a JSON object.")
     serializer = ContactBatchItem(data=item)
+    type_errors = json_type_errors(serializer, item)
+    if type_errors:
+        return error_reason(type_errors)
     if not serializer.is_valid():
         return error_reason(serializer.errors)
     data = serializer.validated_data

@@ -50,11 +50,17 @@ class GroupDetailApi(AccountApiView):
         group = selectors.group_get(account=self.account, pk=pk)
         return Response(_group_output(self.account, group.pk))
 
-    @extend_schema(summary="Rename a group", request=GroupNameInput, responses=GroupOutput)
+    @extend_schema(
+        summary="Rename a group",
+        description="Only the keys sent change: an empty object changes nothing and answers the group.",
+        request=GroupNameInput,
+        responses=GroupOutput,
+    )
     def patch(self, request, pk: int):
         group = selectors.group_get(account=self.account, pk=pk)
-        data = self.validate(GroupNameInput, request.data)
-        services.group_rename(account=self.account, actor=None, group=group, name=data["name"])
+        data = self.validate(GroupNameInput, request.data, partial=True)
+        if "name" in data:
+            services.group_rename(account=self.account, actor=None, group=group, name=data["name"])
         return Response(_group_output(self.account, group.pk))
 
     @extend_schema(

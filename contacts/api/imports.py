@@ -1,7 +1,5 @@
 """Imports over REST (SPEC IMP-1, IMP-4, IMP-7): upload a file, follow the job, download the rejected rows."""
 
-import json
-
 from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -15,10 +13,11 @@ from rest_framework.response import Response
 from marketing.accounts.models import Account
 from marketing.core.api import AccountApiMixin, AccountApiView
 from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.parsers import JsonTooDeep, json_loads_bounded, json_parse_error
 
 from .. import selectors, services
-from ..importers import read_table
-from ..imports import IGNORE, mapping_suggest, mapping_validate
+from ..importers import read_table, rows_estimate
+from ..imports import IGNORE, import_job_language, mapping_suggest, mapping_validate
 from ..models import Group, ImportJob
 from ..serializers import ImportCreateInput, ImportOutput
 from .common import JSON_ONLY, group_ref
@@ -35,7 +34,9 @@ def _overrides(raw: str | None) -> dict[str, str | None]:
     if not raw:
         return {}
     try:
-        value = json.loads(raw)
+        value = json_loads_bounded(raw)
+    except JsonTooDeep as exc:
+        raise json_parse_error(exc) from exc
     except ValueError as exc:
         raise serializers.ValidationError({"mapping": [_("Send the mapping as a JSON object.")]}) from exc
     if not isinstance(value, dict) or not all(isinstance(v, str) or v is None for v in value.values()):
@@ -81,7 +82,8 @@ def import_job_create(*, account: Account, data: dict) -> ImportJob:
     filename = _clean_text(upload.name or "upload.csv")[:255] or "upload.csv"
     table = read_table(upload, filename=filename)
     headers = list(table.headers)  # before any row is read: the job sees the same headers
-    total = sum(1 for _row in table.rows)
+    table.close()
+    total = rows_estimate(upload, table)  # not every row read in the request: the job counts them exactly
     upload.seek(0)
     mapping = _mapping(
         account=account,
@@ -111,6 +113,7 @@ def import_job_create(*, account: Account, data: dict) -> ImportJob:
                 "avoid_losing_data": data["avoid_losing_data"],
                 "headers": [_clean_text(header) for header in headers],
                 "source": "api",
+                "language": import_job_language(),
             },
         )
         job.file.save(filename, upload, save=False)

@@ -7,6 +7,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from marketing.core.api import AccountApiMixin
+from marketing.core.filters import StrictFilterSet
 
 from .. import selectors, services
 from ..models import Channel, Suppression
@@ -14,7 +15,7 @@ from ..serializers import SuppressionOutput, SuppressionsAddInput, SuppressionsA
 from .common import JSON_ONLY, SOURCE
 
 
-class SuppressionFilter(django_filters.FilterSet):
+class SuppressionFilter(StrictFilterSet):
     point = django_filters.CharFilter(method="filter_point", help_text="Part of the phone number or email address.")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     created_after = django_filters.DateFilter(method="filter_created_after", help_text="Unsubscribed on or after.")

@@ -2,7 +2,8 @@
 
 table = read_table(upload, filename=upload.name)          # or read_pasted(text) / read_typed_points(text)
 mapping = suggest_mapping(table.headers, custom_fields)   # ["first_name", "phone", None, "group", …]
-for row in table.rows: ...                                # lists of strings, streamed
+for row in table.rows: ...                                # lists of strings, streamed; a line that could not
+                                                          # be read is a BadRow (a list) with its `reason`
 """
 
 from .mapping import (
@@ -16,11 +17,12 @@ from .mapping import (
     mapping_signature,
     suggest_mapping,
 )
-from .readers import classify_point, read_pasted, read_table, read_typed_points
-from .table import ImportFileError, Table
+from .readers import classify_point, read_pasted, read_table, read_typed_points, rows_estimate
+from .table import BadRow, ImportFileError, Table
 from .values import clean_text, parse_date, parse_gender, split_full_name, split_groups
 
 __all__ = [
+    "BadRow",
     "CUSTOM_PREFIX",
     "FIELDS",
     "MAX_GROUP_COLUMNS",
@@ -38,6 +40,7 @@ __all__ = [
     "read_pasted",
     "read_table",
     "read_typed_points",
+    "rows_estimate",
     "split_full_name",
     "split_groups",
     "suggest_mapping",

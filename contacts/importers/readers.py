@@ -3,18 +3,26 @@
 Everything streams: a file is read a chunk (CSV) or a row (XLSX) at a time, never whole.
 """
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
 from django.utils.translation import gettext as _
 
-from .detect import detect_encoding, file_kind, sniff_delimiter
+from .csvtext import csv_rows, mixed_lines
+from .detect import CHUNK, detect_encoding, file_kind, sniff_delimiter
 from .table import FILE_EMPTY, FILE_HEADER_ONLY, ImportFileError, Table, build_table
-from .xlsx import read_xlsx
+from .xlsx import count_sheet_rows, read_xlsx
 
-__all__ = ["ImportFileError", "Table", "classify_point", "read_pasted", "read_table", "read_typed_points"]
+__all__ = [
+    "ImportFileError",
+    "Table",
+    "classify_point",
+    "read_pasted",
+    "read_table",
+    "read_typed_points",
+    "rows_estimate",
+]
 
 _SAMPLE = 1 << 16
 
@@ -27,16 +35,13 @@ def _unsupported(filename: str) -> ImportFileError:
     )
 
 
-def _csv_rows(reader: Iterator[list[str]], text: io.TextIOBase, *, close: bool) -> Iterator[list[str]]:
-    """Rows from csv.reader; a broken line becomes an ImportFileError. `close` detaches the caller's file."""
+def _detached_after(rows: Iterator[list[str]], text: io.TextIOWrapper) -> Iterator[list[str]]:
+    """The rows; then the text layer lets go of the caller's binary file, which stays open (closing it is theirs)."""
     try:
-        yield from reader
-    except csv.Error as exc:
-        message = _("Line %(line)s cannot be read: %(reason)s") % {"line": reader.line_num, "reason": exc}
-        raise ImportFileError(message) from exc
+        yield from rows
     finally:
-        if close and not text.buffer.closed:
-            text.detach()  # leave the caller's binary file open; closing it is theirs to do
+        if not text.buffer.closed:
+            text.detach()
 
 
 def _sample(source: BinaryIO, encoding: str) -> str:
@@ -57,15 +62,21 @@ def _read_csv(source: BinaryIO, *, filename: str) -> Table:
     encoding = detect_encoding(source)
     if encoding is None:
         raise _unsupported(filename)
-    delimiter = sniff_delimiter(_sample(source, encoding))
-    # Plain UTF-8 was checked over the whole file; other encodings replace the odd byte they cannot decode.
-    errors = "strict" if encoding == "utf-8" else "replace"
-    text = io.TextIOWrapper(source, encoding=encoding, errors=errors, newline="")
-    reader = csv.reader(text, delimiter=delimiter)
-    rows = _csv_rows(reader, text, close=True)
+    delimiter = sniff_delimiter(_sample(source, encoding.name))
+    if encoding.mixed:  # a line at a time: the lines in the other encoding are rejected, with their number
+        rows = csv_rows(mixed_lines(source, encoding=encoding.name), delimiter=delimiter)
+    else:
+        # Plain UTF-8 was checked over the whole file; other encodings replace the odd byte they cannot decode.
+        errors = "strict" if encoding.name == "utf-8" else "replace"
+        text = io.TextIOWrapper(source, encoding=encoding.name, errors=errors, newline="")
+        rows = _detached_after(csv_rows(text, delimiter=delimiter), text)
     try:
         return build_table(
-            rows, empty=str(FILE_EMPTY), header_only=str(FILE_HEADER_ONLY), encoding=encoding, delimiter=delimiter
+            rows,
+            empty=str(FILE_EMPTY),
+            header_only=str(FILE_HEADER_ONLY),
+            encoding=encoding.name,
+            delimiter=delimiter,
         )
     except ImportFileError:
         rows.close()
@@ -100,10 +111,8 @@ def read_pasted(text: str) -> Table:
     """Rows pasted from a spreadsheet (tabs) or typed with commas or semicolons."""
     text = text.lstrip("\ufeff")
     delimiter = sniff_delimiter(text[:_SAMPLE])
-    stream = io.StringIO(text, newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
     return build_table(
-        _csv_rows(reader, stream, close=False),
+        csv_rows(io.StringIO(text, newline=""), delimiter=delimiter),
         empty=_("Nothing was pasted."),
         header_only=_("The pasted text has a header row but no contacts under it."),
         delimiter=delimiter,
@@ -122,3 +131,25 @@ def read_typed_points(text: str) -> Table:
 def classify_point(value: str) -> Literal["email", "phone"]:
     """Where a typed contact point goes: anything with an "@" is an email, the rest a phone."""
     return "email" if "@" in value else "phone"
+
+
+def rows_estimate(source: BinaryIO, table: Table) -> int:
+    """About how many data rows `table` (read from `source`) holds, without reading them: what a workbook says it
+    holds (else its rows counted in the sheet's XML), or a text file's line breaks. Leaves `source` at offset 0.
+
+    Exact for a CSV file without blank lines or cells on several lines.
+    """
+    if table.sheet_part is not None:  # a workbook
+        return table.size_hint if table.size_hint is not None else count_sheet_rows(source, table)
+    source.seek(0)
+    text = io.TextIOWrapper(source, encoding=table.encoding, errors="replace", newline="")
+    breaks, last = 0, ""
+    try:
+        while chunk := text.read(CHUNK):
+            breaks += chunk.count("\n") or chunk.count("\r")
+            last = chunk[-1]
+    finally:
+        text.detach()
+        source.seek(0)
+    lines = breaks + (1 if last not in ("", "\r", "\n") else 0)
+    return max(lines - (1 if table.header_row else 0), 0)

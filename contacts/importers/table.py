@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +14,20 @@ FILE_HEADER_ONLY = gettext_lazy("The file has a header row but no contacts under
 
 class ImportFileError(ApplicationError):
     code = "import_file"
+
+
+class BadRow(list):
+    """The cells of a line that could not be read as a row, and why: it is rejected with the reason, never imported.
+
+    A plain row is a `list`; readers yield this subclass for a line they could not trust (a quote never closed, a
+    line in another text encoding), so the lines after it are still read.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, cells: Iterable[str], reason: str):
+        super().__init__(cells)
+        self.reason = reason
 
 
 @dataclass
@@ -31,6 +45,16 @@ class Table:
     delimiter: str | None = None
     sheet: str | None = None
     header_row: bool = True  # False when the first line already held a contact, not column names
+    size_hint: int | None = None  # the data rows a workbook says it holds (its stored dimension), when it says
+    sheet_part: str | None = None  # a workbook's part the sheet is read from
+    source_rows: Iterator[list[str]] | None = field(default=None, repr=False)  # the reader's own, under `rows`
+
+    def close(self) -> None:
+        """Stop reading: release the file (the caller's own file stays open)."""
+        for rows in (self.rows, self.source_rows):
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -62,6 +86,8 @@ def build_table(rows: Iterable[list[str]], *, empty: str, header_only: str, **me
     first = next((row for row in rows if not _is_blank(row)), None)
     if first is None:
         raise ImportFileError(empty)
+    if isinstance(first, BadRow) and not any(_looks_like_contact(cell) for cell in first):
+        raise ImportFileError(first.reason)  # the header row itself cannot be read
     while first and not first[-1].strip():
         first.pop()
     if any(_looks_like_contact(cell) for cell in first):
@@ -74,7 +100,7 @@ def build_table(rows: Iterable[list[str]], *, empty: str, header_only: str, **me
         if second is None:
             raise ImportFileError(header_only)
         pending = [second]
-    return Table(headers=headers, rows=_shaped(pending, rows, headers), **meta)
+    return Table(headers=headers, rows=_shaped(pending, rows, headers), source_rows=rows, **meta)
 
 
 def _shaped(pending: list[list[str]], rows: Iterator[list[str]], headers: list[str]) -> Iterator[list[str]]:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketing.accounts.models import Account
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
 
-from ..models import CustomField, Gender
+from ..models import Contact, CustomField, Gender
 
 DATE_FIELDS = ("birth_date", "additional_date", "registration_date")
 TEXT_FIELDS = ("first_name", "last_name")
@@ -25,11 +26,25 @@ LEGACY_SLOTS = (
     *(f"Number{i}" for i in range(1, 5)),
     *(f"Date{i}" for i in range(1, 3)),
 )
+REFUSED = "refused"  # a row with this key is rejected with its value as reason (a line a file reader could not read)
 _ROW_KEYS = ("id", "known_id", "groups", "group_ids_add", "group_ids_remove")
+
+# The longest text each field takes (its column's), and its name in a refusal: one rule for files and the API.
+MAX_LENGTH = {name: Contact._meta.get_field(name).max_length for name in (*TEXT_FIELDS, "external_ref")}
+MAX_CUSTOM_TEXT = 1000
+_LABELS = {
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "external_ref": gettext_lazy("External reference"),
+}
 
 
 class RowRejected(Exception):
     pass
+
+
+def _too_long(label: str, limit: int) -> RowRejected:
+    return RowRejected(_("%(field)s: at most %(limit)s characters.") % {"field": label, "limit": limit})
 
 
 class NeedsDatabase(Exception):
@@ -107,6 +122,8 @@ class FieldCatalog:
 def _custom_value(custom_field: CustomField, value):
     if value is None or value == "":
         return None
+    if value.__class__ is str and len(value) > MAX_CUSTOM_TEXT and len(value.strip()) > MAX_CUSTOM_TEXT:
+        raise _too_long(custom_field.label, MAX_CUSTOM_TEXT)
     kind = custom_field.kind
     if kind == CustomField.Kind.NUMBER:
         try:
@@ -115,7 +132,8 @@ def _custom_value(custom_field: CustomField, value):
             raise RowRejected(
                 _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
             ) from exc
-        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+        # |number| >= 1e15, read off the exponent: abs(Decimal("1e2000000")) overflows the decimal context.
+        if not number.is_finite() or (number and number.adjusted() >= 15):
             raise RowRejected(
                 _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
             )
@@ -136,14 +154,26 @@ def _custom_value(custom_field: CustomField, value):
 # --- the rule of each field ---------------------------------------------------------------------------
 
 
-def _text(value) -> str:
-    return " ".join(str(value or "").split())[:100]
+def _text(field: str):
+    limit, label = MAX_LENGTH[field], _LABELS[field]
+
+    def clean(value) -> str:
+        text = " ".join(str(value or "").split())
+        if len(text) > limit:
+            raise _too_long(label, limit)
+        return text
+
+    return clean
 
 
 def _full_name(value) -> tuple[str, str]:
     from ..importers.values import split_full_name
 
-    return split_full_name(str(value or ""))
+    first, last = split_full_name(str(value or ""))
+    for field, text in (("first_name", first), ("last_name", last)):
+        if len(text) > MAX_LENGTH[field]:
+            raise _too_long(_LABELS[field], MAX_LENGTH[field])
+    return first, last
 
 
 def _email(value) -> str:
@@ -178,7 +208,10 @@ def _refusing_value_errors(parse):
 
 
 def _external_ref(value) -> str:
-    return str(value or "").strip()[:100]
+    text = str(value or "").strip()
+    if len(text) > MAX_LENGTH["external_ref"]:
+        raise _too_long(_LABELS["external_ref"], MAX_LENGTH["external_ref"])
+    return text
 
 
 def _custom(catalog: FieldCatalog, api_name: str):
@@ -202,7 +235,7 @@ def _steps(keys: tuple[str, ...], *, region: str, catalog: FieldCatalog) -> list
     steps: list[_Step] = []
     if "full_name" in present and not present & {"first_name", "last_name"}:
         steps.append(("full_name", "full_name", _full_name, True))
-    steps += [(key, key, _text, True) for key in TEXT_FIELDS if key in present]
+    steps += [(key, key, _text(key), True) for key in TEXT_FIELDS if key in present]
     if "email" in present:
         steps.append(("email", "email", _email, False))
     if "phone" in present:
@@ -287,6 +320,8 @@ def _clean_alike(
     raw: list[tuple[int, dict]], keys: tuple[str, ...], *, region: str, catalog: FieldCatalog
 ) -> tuple[list[Clean], list[tuple[int, dict, str]]]:
     """Rows that all have `keys`."""
+    if REFUSED in keys:
+        return [], [(index, row, str(row[REFUSED])) for index, row in raw]
     rows = [row for _index, row in raw]
     values: list[dict] = [{} for _row in rows]
     custom: list[dict] = [{} for _row in rows]
@@ -294,8 +329,9 @@ def _clean_alike(
     for key, target, rule, shared in _steps(keys, region=region, catalog=catalog):
         column = _clean_column(rule, [row[key] for row in rows], shared, refused)
         if target == "full_name":
-            for into, (first, last) in zip(values, column, strict=True):
-                into["first_name"], into["last_name"] = first, last
+            for into, names in zip(values, column, strict=True):
+                if names is not None:  # None: the row is refused
+                    into["first_name"], into["last_name"] = names
         elif target.startswith("custom:"):
             name = target[7:]
             for into, value in zip(custom, column, strict=True):

@@ -11,7 +11,8 @@ from marketing.core.errors import ApplicationError
 
 from .. import selectors, services
 from ..exports import contacts_export_rows
-from ..forms import GroupForm, GroupMergeForm
+from ..forms import GroupForm, GroupMergeForm, GroupSearchForm
+from ..serializers import MAX_ID
 from .common import can_edit, download, edit_required, ensure_can_edit, paginate, view_required
 
 
@@ -68,13 +69,15 @@ def group_merge(request):
 @require_safe
 def group_detail(request, pk: int):
     group = selectors.group_get(account=request.account, pk=pk)
-    search = request.GET.get("q", "")
+    search_form = GroupSearchForm(request.GET or None)
+    search = search_form.search()
     members = selectors.contact_list(account=request.account, group_id=group.pk, search=search)
     context = {
         "group": group,
         "page": paginate(request, members),
         "member_count": selectors.group_member_ids(account=request.account, group=group).count(),
         "search": search,
+        "search_errors": search_form.errors.get("q", []) if search_form.is_bound else [],
         "rename_form": GroupForm(initial={"name": group.name}),
         "can_edit": can_edit(request),
         "section": "groups",
@@ -86,8 +89,13 @@ def group_detail(request, pk: int):
 @require_POST
 def group_rename(request, pk: int):
     group = selectors.group_get(account=request.account, pk=pk)
+    form = GroupForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors["name"]:
+            messages.error(request, error)
+        return redirect("contacts:group_detail", pk=group.pk)
     try:
-        services.group_rename(account=request.account, actor=request.user, group=group, name=request.POST.get("name"))
+        services.group_rename(account=request.account, actor=request.user, group=group, name=form.cleaned_data["name"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -105,11 +113,16 @@ def group_delete(request, pk: int):
     return redirect("contacts:groups")
 
 
+def _is_id(value: str) -> bool:
+    """A contact id as the form sends it: ASCII digits within the database's range."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 @edit_required
 @require_POST
 def group_members_remove(request, pk: int):
     group = selectors.group_get(account=request.account, pk=pk)
-    ids = [int(value) for value in request.POST.getlist("contact") if value.isdigit()]
+    ids = [int(value) for value in request.POST.getlist("contact") if _is_id(value)]
     if not ids:
         messages.error(request, _("Choose the contacts to remove from the group."))
     else:

@@ -14,7 +14,7 @@ from marketing.core.tenancy import tenant_get
 
 from .. import selectors, services
 from ..exports import suppressions_export_rows
-from ..forms import ResubscribeForm, SuppressionFilterForm, SuppressionImportForm
+from ..forms import ResubscribeForm, SuppressionFilterForm, SuppressionHistoryForm, SuppressionImportForm
 from ..importers import ImportFileError, read_table
 from ..models import Suppression
 from .common import can_edit, download, edit_required, paginate, view_required
@@ -126,11 +126,13 @@ def unsubscribe_import(request):
 @require_safe
 def unsubscribe_history(request):
     """Every unsubscribe and re-subscribe of one contact point, newest first."""
-    point = (request.GET.get("point") or "").strip()
+    form = SuppressionHistoryForm(request.GET or None)
+    point = form.point_value()
     events = _labelled(list(selectors.suppression_history(account=request.account, point=point))) if point else []
     current = selectors.suppression_list(account=request.account).filter(point=point) if point else []
     context = {
         "point": point,
+        "point_errors": form.errors.get("point", []) if form.is_bound else [],
         "events": events,
         "current": current,
         "resubscribe_form": ResubscribeForm(),

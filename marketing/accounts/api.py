@@ -6,6 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from marketing.core.api import AccountApiMixin, AccountApiView
+from marketing.core.filters import StrictFilterSet
 
 from . import selectors
 from .models import Account, Department
@@ -23,7 +24,7 @@ class DepartmentOutput(serializers.ModelSerializer):
         fields = ["id", "name", "created_at"]
 
 
-class DepartmentFilter(django_filters.FilterSet):
+class DepartmentFilter(StrictFilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains", help_text="Part of the name, any case.")
 
     class Meta:

@@ -1,32 +1,41 @@
 from django.contrib import admin
 
+from .admin_scope import (
+    SuperuserOnlyMixin,
+    TenantScopedMixin,
+    managed_account_ids,
+    restrict_unscoped_admins,
+    scope_queryset,
+    user_fully_managed,
+)
 from .models import AuditEntry
 
+__all__ = [
+    "SuperuserOnlyAdmin",
+    "TenantScopedAdmin",
+    "TenantScopedStackedInline",
+    "TenantScopedTabularInline",
+    "managed_account_ids",
+    "scope_queryset",
+    "user_fully_managed",
+]
 
-def managed_account_ids(user) -> list[int]:
-    """Accounts a staff user manages; the back office shows them nothing else."""
-    from marketing.accounts.roles import Role
 
-    return list(user.memberships.filter(is_active=True, role=Role.ACCOUNT_MANAGER).values_list("account_id", flat=True))
+class TenantScopedAdmin(TenantScopedMixin, admin.ModelAdmin):
+    """Superusers see every account; other staff only the accounts they manage, in rows and in every choice
+    (SPEC ACC-1). The base of every admin of an account's rows, of Account and of User."""
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
-    """Superusers see every account; other staff only the accounts they manage (SPEC ACC-1)."""
+class TenantScopedTabularInline(TenantScopedMixin, admin.TabularInline):
+    pass
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(account_id__in=managed_account_ids(request.user))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            related = db_field.related_model
-            if related._meta.label == "accounts.Account":
-                kwargs["queryset"] = related.objects.filter(pk__in=managed_account_ids(request.user))
-            elif any(f.name == "account" for f in related._meta.fields):
-                kwargs["queryset"] = related.objects.filter(account_id__in=managed_account_ids(request.user))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+class TenantScopedStackedInline(TenantScopedMixin, admin.StackedInline):
+    pass
+
+
+class SuperuserOnlyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
+    """The base of an admin of rows that belong to no account."""
 
 
 @admin.register(AuditEntry)
@@ -40,3 +49,8 @@ class AuditEntryAdmin(TenantScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Third-party apps (auth groups, OTP devices, Celery beat and results) are listed before this app, so their
+# admins are registered by now; none of their rows belongs to an account.
+restrict_unscoped_admins(admin.site)

@@ -6,8 +6,11 @@ API answers every error as `{"error": {"code", "message", "details"}}`.
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -45,6 +48,14 @@ def error_body(code: str, message: str, details: Any = None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details if details is not None else {}}}
 
 
+def request_too_large_body() -> dict:
+    """The answer to a request body over DATA_UPLOAD_MAX_MEMORY_SIZE, naming the limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size = filesizeformat(limit).replace("\xa0", " ")  # "128.0 MB"
+    message = _("The request body is larger than %(limit)s.") % {"limit": size}
+    return error_body("request_too_large", message, {"limit_bytes": limit})
+
+
 def _drf_code(exc: drf_exceptions.APIException) -> str:
     codes = exc.get_codes()
     return codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
@@ -56,6 +67,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(request_too_large_body(), status=413)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -2,16 +2,19 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.defaults import bad_request
 
 from marketing.celery import app as celery_app
+from marketing.tokens.ips import invalid_networks
 
-from .errors import json_error_response
+from .errors import json_error_response, request_too_large_body
 from .tasks import HEARTBEAT_CACHE_KEY
 
 
@@ -49,16 +52,40 @@ def _worker_status() -> dict:
     return {"status": "ok" if fresh else "stale", "last_seen": seen, "age_seconds": round(age)}
 
 
+def _configuration_status() -> dict:
+    """Settings the running processes ignore because they are malformed (names only, never values)."""
+    invalid = ["TRUSTED_PROXIES"] if invalid_networks(settings.TRUSTED_PROXIES) else []
+    return {"status": "error" if invalid else "ok", "invalid": invalid}
+
+
 @never_cache
 def healthz(request):
-    """Database and broker status as JSON; 503 when either is down. The worker heartbeat is informational."""
-    checks = {"database": _database_status(), "broker": _broker_status(), "worker": _worker_status()}
+    """Database and broker status as JSON; 503 when either is down. The worker heartbeat and the
+    configuration are informational."""
+    checks = {
+        "database": _database_status(),
+        "broker": _broker_status(),
+        "worker": _worker_status(),
+        "configuration": _configuration_status(),
+    }
     healthy = checks["database"]["status"] == "ok" and checks["broker"]["status"] == "ok"
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
 
 
 def _wants_json(request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def error_400(request, exception=None):
+    """Django's answer to a request it refuses to read: a body over the limit is a 413 naming the limit."""
+    if isinstance(exception, RequestDataTooBig):
+        body = request_too_large_body()
+        if _wants_json(request):
+            return JsonResponse(body, status=413, json_dumps_params={"ensure_ascii": False})
+        return render(request, "413.html", {"message": body["error"]["message"]}, status=413)
+    if _wants_json(request):
+        return json_error_response("bad_request", _("The request could not be read."), 400)
+    return bad_request(request, exception)
 
 
 def error_403(request, exception=None):

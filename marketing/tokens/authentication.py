@@ -82,8 +82,18 @@ def legacy_payload(request) -> dict:
 class LegacyBodyTokenAuthentication(BaseAuthentication):
     """`{"User": {"Username": "...", "Token": "..."}}`: the username must be a member of the token's account."""
 
+    query_parameters = ("json",)  # the document may come URL-encoded in `json=` (Zapier)
+
     def authenticate(self, request):
-        user = legacy_payload(request).get("User")
+        try:
+            document = legacy_payload(request)
+        except exceptions.ParseError:
+            if request.query_params.get("json"):
+                # The credential parameter itself is unreadable: no credentials were given (401, as for a wrong
+                # token), unless a Bearer header authenticates, and then the view reports the parse error.
+                return None
+            raise
+        user = document.get("User")
         if not isinstance(user, dict) or not user.get("Token"):
             return None
         principal, token = _authenticate(request, str(user["Token"]))

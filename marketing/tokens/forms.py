@@ -2,8 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketing.accounts.forms import BootstrapMixin
+from marketing.core.errors import ApplicationError
 
-from .services import CUSTOM_WARNING
+from .services import CUSTOM_WARNING, custom_value_clean
 
 
 class TokenForm(BootstrapMixin, forms.Form):
@@ -34,6 +35,15 @@ class TokenCreateForm(TokenForm):
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
         help_text=CUSTOM_WARNING,
     )
+
+    def clean_custom_value(self) -> str:
+        value = self.cleaned_data.get("custom_value") or ""
+        if not value:
+            return value
+        try:
+            return custom_value_clean(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
 class StepUpSendForm(BootstrapMixin, forms.Form):

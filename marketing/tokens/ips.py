@@ -1,7 +1,9 @@
 """Allowed-IP lists and the client address (SPEC TOK-2)."""
 
 import ipaddress
+import logging
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -10,6 +12,8 @@ from marketing.core.errors import ApplicationError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+logger = logging.getLogger(__name__)
 
 
 def _unmapped(address: Address) -> Address:
@@ -68,14 +72,42 @@ def ip_allowed(address: str | None, allowed: list[str]) -> bool:
     return any(parsed in _network(item) for item in allowed)
 
 
+def invalid_networks(values: Iterable[str]) -> list[str]:
+    """The entries that are neither an IP address nor a CIDR range (`manage.py check --deploy` names them)."""
+    invalid = []
+    for value in values:
+        if not value.strip():
+            continue
+        try:
+            _network(value)
+        except ValueError:
+            invalid.append(value)
+    return invalid
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(values: tuple[str, ...]) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES parsed once per value. A bad entry (a host name, a typo) trusts nothing instead of
+    failing every request: the proxy's own address is then the client, the safe side."""
+    invalid = invalid_networks(values)
+    if invalid:
+        logger.error("TRUSTED_PROXIES entries ignored, not IP addresses or CIDR ranges: %s", ", ".join(invalid))
+    return tuple(_network(value) for value in values if value.strip() and value not in invalid)
+
+
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    parsed = parse_address(address)
+    return parsed is not None and any(parsed in network for network in networks)
+
+
 def client_ip(request) -> str:
     """REMOTE_ADDR, unless it is a trusted proxy: then the nearest untrusted address in X-Forwarded-For."""
     remote = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.TRUSTED_PROXIES
-    if not trusted or not ip_allowed(remote, trusted):
+    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    if not _trusted(remote, networks):
         return str(parse_address(remote) or remote)
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     for hop in reversed(forwarded):
-        if not ip_allowed(hop, trusted):
+        if not _trusted(hop, networks):
             return str(parse_address(hop) or hop)
     return str(parse_address(remote) or remote)

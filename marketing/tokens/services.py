@@ -63,6 +63,29 @@ def _clean_fields(*, name: str, note: str, allowed_ips: list[str], expires_at: d
     }
 
 
+def custom_value_clean(value: str) -> str:
+    """A custom token value, or ApplicationError saying what to change.
+
+    A value shaped like a generated token (`mk_<12>_<secret>`) is refused: tokens of that shape are looked up
+    by their public id among generated tokens, so such a custom value could never authenticate.
+    """
+    plaintext = (value or "").strip()
+    if len(plaintext) < CUSTOM_MIN_LENGTH or re.search(r"\s", plaintext):
+        raise ApplicationError(
+            _("A custom value needs at least %(count)d characters and no spaces.") % {"count": CUSTOM_MIN_LENGTH}
+        )
+    if _TOKEN_RE.match(plaintext):
+        raise ApplicationError(
+            _(
+                "A custom value cannot look like a generated token (%(prefix)s_…_…): that shape is reserved. "
+                "Leave the field empty to get a generated token, or choose another value."
+            )
+            % {"prefix": TOKEN_PREFIX},
+            code="custom_value_shape",
+        )
+    return plaintext
+
+
 @transaction.atomic
 def token_create(
     *,
@@ -79,11 +102,7 @@ def token_create(
     fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips or [], expires_at=expires_at)
     public_id = _new_public_id()
     if custom_value:
-        plaintext = custom_value.strip()
-        if len(plaintext) < CUSTOM_MIN_LENGTH or re.search(r"\s", plaintext):
-            raise ApplicationError(
-                _("A custom value needs at least %(count)d characters and no spaces.") % {"count": CUSTOM_MIN_LENGTH}
-            )
+        plaintext = custom_value_clean(custom_value)
     else:
         plaintext = f"{TOKEN_PREFIX}_{public_id}_{secrets.token_urlsafe(24)}"
     digest = _digest(plaintext)

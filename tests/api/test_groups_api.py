@@ -65,8 +65,8 @@ def test_group_names_stay_unique(account, api):
     renamed = api.patch(f"{URL}{other.pk}/", {"name": "VIP"}, format="json")
     blank = api.post(URL, {"name": ""}, format="json")
 
-    assert created.status_code == 400 and "already exists" in _error(created)["message"]
-    assert renamed.status_code == 400 and Group.objects.get(pk=other.pk).name == "Other"
+    assert created.status_code == 409 and "already exists" in _error(created)["message"]
+    assert renamed.status_code == 409 and Group.objects.get(pk=other.pk).name == "Other"
     assert blank.status_code == 400 and "name" in _error(blank)["details"]
 
 

@@ -31,6 +31,21 @@ def browser_page(monkeypatch, tmp_path):
         context = browser.new_context(locale="he-IL", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
+        violations = _csp_violations(page)
         yield page
         context.close()
         browser.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations))
+
+
+def _csp_violations(page) -> list[str]:
+    """Every screen runs under the Content-Security-Policy: chromium reports each refusal on the console."""
+    violations: list[str] = []
+
+    def collect(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", collect)
+    return violations

@@ -164,7 +164,7 @@ def test_resubscribe_with_a_reason_lifts_it_and_records_history(owner_client, ac
         f"/contacts/unsubscribes/{suppression.pk}/resubscribe/", {"reason": "signed up again"}, follow=True
     )
 
-    assert "return confirm(" in listing and f'action="/contacts/unsubscribes/{suppression.pk}/resubscribe/"' in listing
+    assert "data-confirm=" in listing and f'action="/contacts/unsubscribes/{suppression.pk}/resubscribe/"' in listing
     assert not Suppression.objects.filter(pk=suppression.pk).exists()
     history = list(
         SuppressionEvent.objects.filter(account=account, point="dana@example.com")

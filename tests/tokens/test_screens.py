@@ -267,3 +267,13 @@ def test_another_accounts_tokens_are_out_of_reach(account, other_account, issue,
             payload={"name": "stolen", "active": "0"},
         ),
     )
+
+
+def test_create_refuses_a_custom_value_shaped_like_a_generated_token(account, verified_owner, stepped_up):
+    client = stepped_up(verified_owner, account)
+
+    response = client.post("/account/tokens/new/", {"name": "Lookalike", "custom_value": "mk_abcdefghijkl_" + "S" * 32})
+
+    assert response.status_code == 200
+    assert "cannot look like a generated token" in response.content.decode()
+    assert not ApiToken.objects.filter(name="Lookalike").exists()

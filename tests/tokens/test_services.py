@@ -196,3 +196,19 @@ def test_a_token_with_invalid_unicode_is_refused_as_invalid(account):
     with pytest.raises(TokenRefused) as refused:
         token_authenticate(raw="mk_\ud800", ip="192.0.2.1")
     assert refused.value.code == "invalid_token"
+
+
+def test_a_custom_value_shaped_like_a_generated_token_is_refused(account):
+    # Before: accepted, then never authenticated (that shape is looked up by public id among generated tokens).
+    lookalike = "mk_abcdefghijkl_" + "S" * 32
+
+    with pytest.raises(ApplicationError, match="cannot look like a generated token"):
+        services.token_create(account=account, actor=account.owner, name="Lookalike", custom_value=lookalike)
+    assert not ApiToken.objects.filter(account=account).exists()
+
+
+def test_a_custom_value_merely_starting_with_the_prefix_authenticates(account):
+    value = "mk_my-own-long-shared-secret-2026"
+    issued = services.token_create(account=account, actor=account.owner, name="Legacy", custom_value=value)
+
+    assert token_authenticate(raw=value, ip="192.0.2.1") == issued.token
