@@ -1,5 +1,5 @@
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -18,6 +18,16 @@ class Pagination(PageNumberPagination):
             message = _("page_size must be a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
             raise ValidationError({self.page_size_query_param: [message]})
         return int(raw)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not (raw.isascii() and raw.isdigit()) or raw.strip("0") == "":
+            raise ValidationError({self.page_query_param: [_("page must be a whole number from 1.")]})
+        if len(raw) > 18:
+            raise NotFound(self.invalid_page_message)  # further than any list reaches
+        return int(raw)  # a page past the last answers 404, as DRF does
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -109,6 +109,14 @@ def _change_form_data(response) -> dict:
     return data
 
 
+def _set_password(client, user):
+    """The admin's password form, sent for `user` with NEW_PASSWORD."""
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+
+
 # --- choices ----------------------------------------------------------------------------------------------------
 
 
@@ -185,10 +193,7 @@ def test_making_another_accounts_user_owner_of_his_account_is_refused(staff_clie
 
 
 def test_changing_the_password_of_another_accounts_user_is_refused(staff_client, victim):
-    response = staff_client.post(
-        f"/admin/accounts/user/{victim.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
-    )
+    response = _set_password(staff_client, victim)
 
     assert response.status_code in (403, 404)
     victim.refresh_from_db()
@@ -198,10 +203,7 @@ def test_changing_the_password_of_another_accounts_user_is_refused(staff_client,
 def test_changing_the_password_of_a_user_who_also_belongs_to_another_account_is_refused(staff_client, shared_user):
     assert staff_client.get(f"/admin/accounts/user/{shared_user.pk}/password/").status_code == 403
 
-    response = staff_client.post(
-        f"/admin/accounts/user/{shared_user.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
-    )
+    response = _set_password(staff_client, shared_user)
 
     assert response.status_code == 403
     shared_user.refresh_from_db()
@@ -211,10 +213,7 @@ def test_changing_the_password_of_a_user_who_also_belongs_to_another_account_is_
 def test_changing_the_password_of_a_superuser_in_his_account_is_refused(staff_client, other_account, superuser):
     Membership.objects.create(account=other_account, user=superuser, role=Role.USER)
 
-    response = staff_client.post(
-        f"/admin/accounts/user/{superuser.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
-    )
+    response = _set_password(staff_client, superuser)
 
     assert response.status_code == 403
     superuser.refresh_from_db()
@@ -222,10 +221,7 @@ def test_changing_the_password_of_a_superuser_in_his_account_is_refused(staff_cl
 
 
 def test_staff_still_changes_the_password_of_a_user_only_in_his_account(staff_client, colleague):
-    response = staff_client.post(
-        f"/admin/accounts/user/{colleague.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
-    )
+    response = _set_password(staff_client, colleague)
 
     assert response.status_code == 302
     colleague.refresh_from_db()
@@ -505,10 +501,7 @@ def test_superusers_keep_every_power(superuser, client_for, account, other_accou
     owners = client.get("/admin/accounts/membership/add/").content.decode()
     results = client.get("/admin/django_celery_results/taskresult/")
     beat = client.get("/admin/django_celery_beat/periodictask/add/")
-    password = client.post(
-        f"/admin/accounts/user/{shared_user.pk}/password/",
-        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
-    )
+    password = _set_password(client, shared_user)
     url = f"/admin/accounts/user/{victim.pk}/change/"
     promoted = client.post(url, _change_form_data(client.get(url)) | {"is_staff": "on", "is_superuser": "on"})
 

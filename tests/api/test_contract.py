@@ -164,3 +164,18 @@ def test_the_schema_says_text_never_holds_a_null_character(client, db, api):
 
     assert group_name["pattern"] == "^[^\\u0000]*$"
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("page", ["", "abc", "0", "last"])
+def test_a_page_number_that_is_not_one_is_refused(api, page):
+    response = api.get(f"/api/v1/contacts/?page={page}")
+
+    assert response.status_code == 400
+    assert "page" in _error(response)["details"]
+
+
+@pytest.mark.parametrize("page", ["2", "13347561572827", "9" * 40])
+def test_a_page_past_the_last_is_not_found(api, page):
+    response = api.get(f"/api/v1/contacts/?page={page}")
+
+    assert response.status_code == 404
