@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "marketing.core.middleware.ScreenBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -284,6 +285,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="marketing.core.sms.ConsoleSmsBacke
 # every text at its longest with 20 custom texts of 1,000 characters, all escaped as \uXXXX, is about 120 MB.
 # Over it: 413, in the error shape on /api/.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=128 * 1024 * 1024)
+# Screens (forms, sign-in) take at most this much; file uploads are streamed to disk and not counted.
+SCREEN_DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SCREEN_DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketing.core.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["marketing.tokens.authentication.BearerTokenAuthentication"],

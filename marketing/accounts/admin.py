@@ -50,8 +50,11 @@ class AccountAdmin(TenantScopedAdmin):
         return readonly if request.user.is_superuser else readonly + SUPERUSER_ONLY_ACCOUNT_FIELDS
 
     def has_add_permission(self, request):
-        # New accounts are the platform operators' to open; an account manager manages the ones he has.
+        # New accounts are the platform operators' to open, and to close; an account manager manages his.
         return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 @admin.register(Department)

@@ -50,6 +50,9 @@ class AuditEntryAdmin(TenantScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the audit trail is kept whole
+
 
 # Third-party apps (auth groups, OTP devices, Celery beat and results) are listed before this app, so their
 # admins are registered by now; none of their rows belongs to an account.

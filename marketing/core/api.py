@@ -9,9 +9,6 @@ from .json_types import json_type_errors
 
 
 class AccountApiMixin:
-    # Query parameters a view reads besides its filters, pages and credentials.
-    extra_query_parameters: tuple[str, ...] = ()
-
     @property
     def account(self):
         return self.request.user.account
@@ -24,7 +21,7 @@ class AccountApiMixin:
             raise serializers.ValidationError({name: [_("Unknown parameter.")] for name in unknown})
 
     def query_parameters(self) -> set[str]:
-        names = set(self.extra_query_parameters)
+        names = set()
         for authentication in self.authentication_classes:  # a credential carried in the URL (legacy `json`)
             names |= set(getattr(authentication, "query_parameters", ()))
         filterset_class = getattr(self, "filterset_class", None)

@@ -48,9 +48,9 @@ def error_body(code: str, message: str, details: Any = None) -> dict:
     return {"error": {"code": code, "message": str(message), "details": details if details is not None else {}}}
 
 
-def request_too_large_body() -> dict:
-    """The answer to a request body over DATA_UPLOAD_MAX_MEMORY_SIZE, naming the limit."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+def request_too_large_body(*, limit: int | None = None) -> dict:
+    """The answer to a request body over the limit (DATA_UPLOAD_MAX_MEMORY_SIZE unless given), naming it."""
+    limit = limit if limit is not None else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     size = filesizeformat(limit).replace("\xa0", " ")  # "128.0 MB"
     message = _("The request body is larger than %(limit)s.") % {"limit": size}
     return error_body("request_too_large", message, {"limit_bytes": limit})

@@ -15,7 +15,7 @@ MASK = "[redacted]"
 # A generated token keeps its public id (it names the token on the tokens screen); the secret goes.
 _GENERATED_TOKEN = re.compile(r"(mk_[a-z0-9]{12}_)[A-Za-z0-9_-]+")
 _SENSITIVE_NAME = re.compile(r"token|passw|secret|api_?key|authorization|signature", re.IGNORECASE)
-_AUTH_SCHEME = re.compile(r"\b((?i:bearer)|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}")
+_AUTH_SCHEME = re.compile(r"\b((?i:bearer|basic))(\s+)[A-Za-z0-9._~+/=-]{8,}")
 _QUERY_IN_TEXT = re.compile(r"\?(\S+)")
 
 

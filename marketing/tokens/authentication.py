@@ -1,7 +1,6 @@
 """DRF authentication by API token: the `Authorization: Bearer` header (REST API) and the
 legacy body form `{"User": {"Username", "Token"}}` (SPEC TOK-6)."""
 
-import json
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -9,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from marketing.accounts.models import Account, Membership
+from marketing.core.parsers import json_loads_bounded
 
 from .ips import client_ip
 from .models import ApiToken
@@ -69,7 +69,7 @@ def legacy_payload(request) -> dict:
     raw = request.query_params.get("json")
     if raw:
         try:
-            data = json.loads(raw)
+            data = json_loads_bounded(raw)  # NaN, Infinity and deep nesting refused, as in a body
         except ValueError as exc:
             raise exceptions.ParseError(_("The json parameter is not valid JSON: %(error)s") % {"error": exc}) from exc
     else:

@@ -179,3 +179,31 @@ def test_a_page_past_the_last_is_not_found(api, page):
     response = api.get(f"/api/v1/contacts/?page={page}")
 
     assert response.status_code == 404
+
+
+def test_a_legacy_json_parameter_with_nan_is_refused_as_in_a_body(account, api):
+    document = '{"Data": {"Contacts": [{"PhoneNumber": "0501234567", "FirstName": NaN}]}}'
+
+    response = api.post("/api/Contact/Update?json=" + quote(document), {}, format="json")
+
+    assert response.status_code == 400
+    assert not Contact.objects.filter(account=account).exists()
+
+
+def test_a_screen_refuses_a_form_body_far_larger_than_any_form(client, db, settings):
+    settings.SCREEN_DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+
+    response = client.post(
+        "/login/", "username=demo&password=" + "x" * 2048, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 413
+    assert "1.0 KB" in response.content.decode()
+
+
+def test_the_api_still_takes_bodies_past_the_screen_limit(account, api, settings):
+    settings.SCREEN_DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+
+    response = api.post("/api/v1/groups/", {"name": "VIP", "padding": None} | {"name": "V" * 150}, format="json")
+
+    assert response.status_code == 201
