@@ -8,15 +8,17 @@ import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketing.accounts.models import Account
-from marketing.core.errors import ApplicationError
+from marketing.core.errors import ApplicationError, TransientError
 
 from .importers import (
     FIELDS,
@@ -160,11 +162,57 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         return _import_job_run(job)
 
 
+class ImportJobBusy(Exception):
+    """Another worker holds the job's lease until `until`: this delivery comes back after it."""
+
+    def __init__(self, until):
+        super().__init__(f"import job held until {until.isoformat()}")
+        self.until = until
+
+
+def _lease_end():
+    return timezone.now() + timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+
+
+def import_job_claim(*, job: ImportJob) -> bool:
+    """Take the job for this worker: a waiting job, or a running one whose worker died (its lease passed).
+
+    False when it is finished; ImportJobBusy when a live worker holds it.
+    """
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, lease_until__lt=now)
+    claimable |= Q(status=ImportJob.Status.RUNNING, lease_until__isnull=True)  # running before leases existed
+    taken = ImportJob.objects.filter(claimable, pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, started_at=now, lease_until=_lease_end()
+    )
+    if taken:
+        job.refresh_from_db()
+        return True
+    job.refresh_from_db()
+    if job.status == ImportJob.Status.RUNNING:
+        raise ImportJobBusy(job.lease_until)
+    return False  # done or failed: a job delivered twice runs once
+
+
 def _import_job_run(job: ImportJob) -> ImportJob:
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.RUNNING):
-        return job  # a job delivered twice runs once
-    job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    if not import_job_claim(job=job):
+        return job
+    try:
+        return _import_claimed(job)
+    except TransientError:
+        # Worth another try: give the job back, so the retried task claims it at once.
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PENDING, lease_until=None)
+        raise
+    except Exception as exc:
+        reason = _("The import stopped on an unexpected error: %(error)s") % {"error": exc}
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None
+        )
+        raise
+
+
+def _import_claimed(job: ImportJob) -> ImportJob:
+    """A rerun after a lost worker starts again from the top: rows stored before are found unchanged."""
     options = job.options or {}
     policy = Policy(
         add_new=options.get("add_new", True),
@@ -179,6 +227,7 @@ def _import_job_run(job: ImportJob) -> ImportJob:
             rows_updated=result.updated,
             rows_unchanged=result.unchanged,
             rows_rejected=result.rejected,
+            lease_until=_lease_end(),
         )
 
     try:
@@ -194,7 +243,8 @@ def _import_job_run(job: ImportJob) -> ImportJob:
             )
     except ApplicationError as exc:
         job.status, job.error, job.finished_at = ImportJob.Status.FAILED, exc.message, timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        job.lease_until = None
+        job.save(update_fields=["status", "error", "finished_at", "lease_until"])
         return job
     with transaction.atomic():
         result = outcome.result
@@ -203,6 +253,6 @@ def _import_job_run(job: ImportJob) -> ImportJob:
         job.rows_total = result.read  # the count of rows as read, where the upload could only estimate it
         if result.rejected:
             job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(outcome.rejected_csv), save=False)
-        job.status, job.finished_at = ImportJob.Status.DONE, timezone.now()
+        job.status, job.finished_at, job.lease_until = ImportJob.Status.DONE, timezone.now(), None
         job.save()
     return job

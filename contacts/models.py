@@ -198,6 +198,9 @@ class ImportJob(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While running, the worker renews this with every chunk; a running job whose lease has passed lost its
+    # worker and is taken over by the next delivery of its task.
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

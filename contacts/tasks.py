@@ -1,8 +1,9 @@
 from celery import shared_task
+from django.utils import timezone
 
 from marketing.core.tasks import RETRY_POLICY
 
-from .imports import import_job_run
+from .imports import ImportJobBusy, import_job_run
 from .models import ImportJob
 
 
@@ -11,4 +12,9 @@ def import_job(self, job_id: int) -> None:
     job = ImportJob.objects.filter(pk=job_id).select_related("account").first()
     if job is None:
         return  # deleted meanwhile
-    import_job_run(job=job)
+    try:
+        import_job_run(job=job)
+    except ImportJobBusy as busy:
+        # Another worker holds it: come back when its lease ends, and take over if that worker died.
+        wait = max(1, int((busy.until - timezone.now()).total_seconds()) + 1)
+        raise self.retry(countdown=wait, exc=busy) from busy

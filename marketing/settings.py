@@ -286,6 +286,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="marketing.core.sms.ConsoleSmsBacke
 # Over it: 413, in the error shape on /api/.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=128 * 1024 * 1024)
 # Screens (forms, sign-in) take at most this much; file uploads are streamed to disk and not counted.
+# A running import renews its lease with every chunk; one whose lease passed lost its worker and is taken over.
+IMPORT_JOB_LEASE_SECONDS = env.int("IMPORT_JOB_LEASE_SECONDS", default=300)
 SCREEN_DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("SCREEN_DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marketing.core.openapi.AutoSchema",
