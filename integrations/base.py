@@ -3,12 +3,11 @@
 Core code talks to providers only through `integrations.registry`.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from .models import Connection, SyncRun
+    from .models import Connection
 
 
 @dataclass(frozen=True)
@@ -21,25 +20,12 @@ class ConnectionStatus:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One platform-side change to send out: `kind` is "create", "update", "delete" or "optout"."""
-
-    contact_id: int
-    kind: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-
 class Runtime(Protocol):
     connection: "Connection"
 
     def test(self) -> ConnectionStatus:
         """Reach the outside system with the saved credentials; never raises for a refusal."""
         ...
-
-    def pull(self, *, run: "SyncRun") -> None: ...
-
-    def push(self, *, run: "SyncRun", changes: Iterable[Change]) -> None: ...
 
     def revoke(self) -> None:
         """Tell the outside system to forget this platform's tokens (best effort)."""

@@ -1,13 +1,12 @@
 """Salesforce as a provider of the connector interface; registered when the app is ready."""
 
-from collections.abc import Iterable
 from typing import ClassVar
 
 from django.utils.translation import gettext as _
 
 from integrations import registry
-from integrations.base import Change, ConnectionStatus
-from integrations.models import Connection, SyncRun, default_field_map
+from integrations.base import ConnectionStatus
+from integrations.models import Connection, default_field_map
 from marketing.core.errors import ApplicationError, TransientError
 
 from . import auth
@@ -69,12 +68,6 @@ class SalesforceRuntime:
             field_map[sobject] = rows
         return field_map
 
-    def pull(self, *, run: SyncRun) -> None:
-        raise NotImplementedError
-
-    def push(self, *, run: SyncRun, changes: Iterable[Change]) -> None:
-        raise NotImplementedError
-
     def revoke(self) -> None:
         token = self.connection.refresh_token or self.connection.access_token
         if token and self.connection.login_url:
@@ -84,9 +77,8 @@ class SalesforceRuntime:
 class SalesforceProvider:
     key: ClassVar[str] = "salesforce"
     name: ClassVar[str] = "Salesforce"
-    features: ClassVar[frozenset[str]] = frozenset(
-        {"contacts.pull", "contacts.push", "optout.sync", "campaigns.push", "activities.push"}
-    )
+    # What exists today; campaign members and contact moments (SF-12, SF-14) join when they are built.
+    features: ClassVar[frozenset[str]] = frozenset({"contacts.pull", "contacts.push", "optout.sync"})
 
     def runtime(self, connection: Connection) -> SalesforceRuntime:
         return SalesforceRuntime(connection)
