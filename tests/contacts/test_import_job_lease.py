@@ -72,30 +72,28 @@ def test_a_finished_job_delivered_again_changes_nothing(account):
     assert job.rows_new == 3
 
 
-def test_an_unexpected_crash_marks_the_job_failed_with_its_reason(account, monkeypatch):
-    def crash(**kwargs):
-        raise RuntimeError("disk full")
+def _run_failing_with(account, monkeypatch, error: Exception) -> ImportJob:
+    """Run a job whose reading fails with `error`; the job as it was left."""
 
-    monkeypatch.setattr(imports, "import_table", crash)
+    def fail(**kwargs):
+        raise error
+
+    monkeypatch.setattr(imports, "import_table", fail)
     job = _job(account)
-
-    with pytest.raises(RuntimeError):
+    with pytest.raises(type(error)):
         import_job_run(job=job)
-
     job.refresh_from_db()
+    return job
+
+
+def test_an_unexpected_crash_marks_the_job_failed_with_its_reason(account, monkeypatch):
+    job = _run_failing_with(account, monkeypatch, RuntimeError("disk full"))
+
     assert job.status == ImportJob.Status.FAILED and job.lease_until is None
     assert job.error == "The import stopped on an unexpected error: disk full"
 
 
 def test_a_passing_fault_gives_the_job_back_for_the_retry(account, monkeypatch):
-    def flaky(**kwargs):
-        raise TransientError("database restarting")
+    job = _run_failing_with(account, monkeypatch, TransientError("database restarting"))
 
-    monkeypatch.setattr(imports, "import_table", flaky)
-    job = _job(account)
-
-    with pytest.raises(TransientError):
-        import_job_run(job=job)
-
-    job.refresh_from_db()
     assert job.status == ImportJob.Status.PENDING and job.lease_until is None
