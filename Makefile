@@ -46,6 +46,7 @@ setup: venv assets messages
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 migrate-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run

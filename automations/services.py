@@ -1,37 +1,26 @@
-from collections.abc import Callable, Iterable
-from itertools import groupby
+"""The outbox: writing events, dispatching them, and giving dead deliveries another chance."""
+
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
 
-from marketing.accounts.models import Account
+from marketing.accounts.models import Account, User
+from marketing.core.services import audit_record
 
-from .models import Event
+from .consumers import events_consumer
+from .dispatch import events_dispatch
+from .events import EventKind
+from .models import Event, EventDelivery
 
-
-class EventKind:
-    CONTACT_CREATED = "contact.created"
-    CONTACT_UPDATED = "contact.updated"
-    GROUP_JOINED = "group.joined"
-    GROUP_LEFT = "group.left"
-    CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
-
-
-_CONSUMERS: dict[str, list[Callable[[list[Event]], None]]] = {}
-
-
-def events_consumer(kind: str):
-    """Register a function that receives each dispatched batch of events of `kind`.
-
-    Consumers run inside the dispatch transaction and should only queue work (on commit): an error
-    rolls the batch back, so it is dispatched again.
-    """
-
-    def register(consumer: Callable[[list[Event]], None]):
-        _CONSUMERS.setdefault(kind, []).append(consumer)
-        return consumer
-
-    return register
+__all__ = [
+    "EventKind",
+    "event_deliveries_retry",
+    "events_consumer",
+    "events_dispatch",
+    "events_emit",
+    "events_emit_many",
+]
 
 
 def events_emit(*, account: Account, kind: str, payload: dict) -> Event:
@@ -50,22 +39,27 @@ def events_emit_many(*, account: Account, events: Iterable[tuple[str, dict]]) ->
 
 
 def _dispatch_after_commit() -> None:
-    from .tasks import events_dispatch
+    from .tasks import events_dispatch as task  # tasks import this module
 
-    transaction.on_commit(events_dispatch.delay)
+    # A .delay lost here (a crash after commit, the broker down) is made up for by the sweeper.
+    transaction.on_commit(task.delay)
 
 
-def events_dispatch(*, limit: int = 1000) -> int:
-    """Hand undispatched events to their consumers (automations register here as they arrive)."""
-    with transaction.atomic():
-        batch = list(
-            Event.objects.select_for_update(skip_locked=True).filter(dispatched_at__isnull=True).order_by("id")[:limit]
-        )
-        if not batch:
-            return 0
-        for kind, run in groupby(batch, key=lambda event: event.kind):  # in order: a join then a leave stays so
-            events = list(run)
-            for consumer in _CONSUMERS.get(kind, ()):
-                consumer(events)
-        Event.objects.filter(pk__in=[e.pk for e in batch]).update(dispatched_at=timezone.now())
-    return len(batch)
+@transaction.atomic
+def event_deliveries_retry(*, account: Account, actor: User | None, delivery_ids: Iterable[int]) -> int:
+    """Give dead deliveries of `account` their attempts back and dispatch them again; returns how many."""
+    rows = list(
+        EventDelivery.objects.select_for_update()
+        .filter(account=account, pk__in=list(delivery_ids), state=EventDelivery.State.DEAD)
+        .values_list("pk", "event_id")
+    )
+    if not rows:
+        return 0
+    ids = [pk for pk, _event in rows]
+    EventDelivery.objects.filter(pk__in=ids).update(
+        state=EventDelivery.State.PENDING, attempts=0, next_attempt_at=None, updated_at=timezone.now()
+    )
+    Event.objects.filter(pk__in={event for _pk, event in rows}).update(dispatched_at=None, next_attempt_at=None)
+    audit_record(account=account, actor=actor, action="event_delivery.retry", data={"ids": sorted(ids)})
+    _dispatch_after_commit()
+    return len(ids)

@@ -27,7 +27,8 @@ from openpyxl.utils import get_column_letter
 
 from marketing.accounts.models import Account
 
-from .models import Contact, CustomField, Gender, GroupMembership, Suppression
+from . import schema
+from .models import Contact, CustomField, GroupMembership, Suppression
 
 __all__ = [
     "CHUNK_SIZE",
@@ -78,6 +79,11 @@ def _custom_value(field: CustomField, value):
     return value
 
 
+def _built_in_value(contact: Contact, column: str, labels: dict | None):
+    value = getattr(contact, column)
+    return labels.get(value, value) if labels else value
+
+
 def _chunked(queryset: QuerySet, size: int) -> Iterator[list]:
     batch = []
     for row in queryset.iterator(chunk_size=size):
@@ -93,19 +99,13 @@ def contacts_export_rows(account: Account, queryset: QuerySet[Contact]) -> Itera
     """The header, then one row per contact of `queryset` (already filtered to `account` by its selector)."""
     fields = list(CustomField.objects.filter(account=account).order_by("is_legacy_slot", "label", "id"))
     tz = zoneinfo.ZoneInfo(account.time_zone)
-    genders = {value: str(label) for value, label in Gender.choices}
+    built_in = schema.on_screen(schema.exportable())
     # Translated now, while the request's language is active; the rows are produced later, while streaming.
+    # A choice is written as people read it ("Female", "נקבה").
+    readers = [(f.column, {v: str(label) for v, label in f.choices.choices} if f.choices else None) for f in built_in]
     header = [
         _("ID"),
-        _("First name"),
-        _("Last name"),
-        _("Mobile phone"),
-        _("Email"),
-        _("Gender"),
-        _("Birth date"),
-        _("Additional date"),
-        _("Registration date"),
-        _("External reference"),
+        *(str(f.label) for f in built_in),
         *(f.label for f in fields),
         _("Groups"),
         _("Created"),
@@ -120,15 +120,7 @@ def contacts_export_rows(account: Account, queryset: QuerySet[Contact]) -> Itera
                 custom = c.custom or {}
                 yield [
                     c.pk,
-                    c.first_name,
-                    c.last_name,
-                    c.phone,
-                    c.email,
-                    genders.get(c.gender, c.gender),
-                    c.birth_date,
-                    c.additional_date,
-                    c.registration_date,
-                    c.external_ref,
+                    *(_built_in_value(c, column, labels) for column, labels in readers),
                     *(_custom_value(f, custom.get(f.api_name)) for f in fields),
                     GROUP_SEPARATOR.join(groups.get(c.pk, ())),
                     _local(c.created_at, tz),

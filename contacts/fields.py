@@ -12,11 +12,13 @@ from django.db.models import F, Func, JSONField, Value
 from django.utils.translation import gettext as _
 
 from marketing.accounts.models import Account, User
-from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.errors import ApplicationError
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
+from . import schema
 from .models import Contact, CustomField
-from .upsert import LEGACY_SLOTS, STANDARD_FIELDS
+from .schema import LEGACY_SLOTS
 
 __all__ = [
     "API_NAME_PATTERN",
@@ -31,7 +33,11 @@ API_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MAX_CHOICES = 200
 # `details` of a refusal names the form field it is about.
 _LABEL, _API_NAME, _CHOICES = {"field": "label"}, {"field": "api_name"}, {"field": "choices"}
-_RESERVED = {name.casefold() for name in (*STANDARD_FIELDS, *LEGACY_SLOTS, "id", "full_name", "groups", "group")}
+# The built-in fields and what the API takes beside them (full_name), the legacy slots, and the row's own keys.
+_RESERVED = {
+    name.casefold()
+    for name in (*(f.key for f in schema.fields()), *(f.api_name for f in schema.api_input()), *LEGACY_SLOTS)
+} | {"id", "groups", "group"}
 
 # Hebrew letters to Latin, for an API name suggested from a Hebrew label ("מידת נעליים" -> "midat_naalyym").
 _HEBREW = {
@@ -155,11 +161,6 @@ def _clean_choices(kind: str, choices) -> list[str]:
     return cleaned
 
 
-def _own(account: Account, field: CustomField) -> None:
-    if field.account_id != account.pk:
-        raise NotFound(_("Field not found."))
-
-
 def custom_field_usage(*, account: Account, field: CustomField) -> int:
     """How many contacts of the account hold a value of `field`."""
     return Contact.objects.filter(account=account, custom__has_key=field.api_name).count()
@@ -190,7 +191,7 @@ def custom_field_update(
     *, account: Account, actor: User | None, field: CustomField, label: str, choices=None
 ) -> CustomField:
     """Change a field's label, and the choices of a choice field. The API name and the type stay."""
-    _own(account, field)
+    ensure_owned(account, field, message=_("Field not found."))
     old = {"label": field.label, "choices": list(field.choices)}
     field.label = _clean_label(account, label, exclude=field.pk)
     if field.kind == CustomField.Kind.CHOICE and choices is not None:
@@ -203,7 +204,7 @@ def custom_field_update(
 @transaction.atomic
 def custom_field_delete(*, account: Account, actor: User | None, field: CustomField) -> int:
     """Delete a field and remove its values from every contact of the account. Returns how many contacts had one."""
-    _own(account, field)
+    ensure_owned(account, field, message=_("Field not found."))
     cleared = Contact.objects.filter(account=account, custom__has_key=field.api_name).update(
         custom=_JsonKeyRemove("custom", field.api_name)
     )

@@ -8,24 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.accounts.forms import BootstrapMixin
 
+from . import schema
 from .importers import parse_date, parse_gender
-from .models import Channel, CustomField, Gender, Group
+from .models import Channel, CustomField, Group
+from .schema import Kind
 from .upsert import FieldCatalog, RowRejected
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"]
 CUSTOM_PREFIX = "cf_"
 
 # Standard fields the list can be filtered by (selectors.contact_list decides how).
-FILTER_FIELDS = (
-    ("first_name", _("First name")),
-    ("last_name", _("Last name")),
-    ("gender", _("Gender")),
-    ("birth_date", _("Birth date")),
-    ("additional_date", _("Additional date")),
-    ("registration_date", _("Registration date")),
-    ("external_ref", _("External reference")),
-)
-_DATE_KEYS = {"birth_date", "additional_date", "registration_date"}
+FILTER_FIELDS = tuple((f.key, f.label) for f in schema.on_screen(schema.filterable()))
 
 
 def _date_widget(**attrs) -> forms.DateInput:
@@ -85,12 +78,11 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
         return data
 
     def _typed(self, key: str, value: str):
-        if key == "gender":
-            return parse_gender(value)
-        if key in _DATE_KEYS:
-            return parse_date(value)
-        if not key.startswith("custom:"):
-            return value
+        if not key.startswith(schema.CUSTOM_PREFIX):
+            kind = schema.field(key).kind  # one of FILTER_FIELDS: the choice field let nothing else through
+            if kind == Kind.CHOICE:  # the gender
+                return parse_gender(value)
+            return parse_date(value) if kind == Kind.DATE else value
         field = self.custom_fields.get(key[7:])
         if field is None:
             raise ValueError(_("Choose a field from the list."))
@@ -116,22 +108,33 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
         }
 
 
-class ContactForm(BootstrapMixin, forms.Form):
+def _standard_field(field: schema.Field) -> forms.Field:
+    """The form field of one built-in field, by its kind: a contact point or a reference reads left to right."""
+    if field.kind == Kind.DATE:
+        return _date_field(field.label)
+    if field.kind == Kind.CHOICE:
+        return forms.ChoiceField(label=field.label, required=False, choices=[("", "—"), *field.choices.choices])
+    widget = None
+    if field.kind == Kind.PHONE:
+        widget = _ltr(inputmode="tel", autocomplete="off")
+    elif field.kind == Kind.EMAIL:
+        widget = _ltr(inputmode="email", autocomplete="off")
+    elif field.matches:
+        widget = _ltr()
+    return forms.CharField(label=field.label, max_length=field.accepts, required=False, widget=widget)
+
+
+# The schema's stored fields, in the order screens show them.
+_StandardFields = type(
+    "_StandardFields",
+    (forms.Form,),
+    {field.key: _standard_field(field) for field in schema.on_screen(schema.fields())},
+)
+
+
+class ContactForm(BootstrapMixin, _StandardFields):
     """CON-5: one contact, its custom fields by type, and its groups. Values are checked by contacts_upsert."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    phone = forms.CharField(
-        label=_("Mobile phone"), max_length=40, required=False, widget=_ltr(inputmode="tel", autocomplete="off")
-    )
-    email = forms.CharField(
-        label=_("Email"), max_length=254, required=False, widget=_ltr(inputmode="email", autocomplete="off")
-    )
-    gender = forms.ChoiceField(label=_("Gender"), required=False, choices=[("", "—"), *Gender.choices])
-    birth_date = _date_field(_("Birth date"))
-    additional_date = _date_field(_("Additional date"))
-    registration_date = _date_field(_("Registration date"))
-    external_ref = forms.CharField(label=_("External reference"), max_length=100, required=False, widget=_ltr())
     groups = forms.TypedMultipleChoiceField(
         label=_("Groups"),
         required=False,
@@ -139,17 +142,7 @@ class ContactForm(BootstrapMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
-    STANDARD = (
-        "first_name",
-        "last_name",
-        "phone",
-        "email",
-        "gender",
-        "birth_date",
-        "additional_date",
-        "registration_date",
-        "external_ref",
-    )
+    STANDARD = tuple(_StandardFields.base_fields)
 
     def __init__(self, *args, custom_fields, groups, contact=None, current_group_ids=(), **kwargs):
         initial = kwargs.pop("initial", None) or {}

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError, TransientError
 
+from . import schema
 from .importers import (
     FIELDS,
     MAX_GROUP_COLUMNS,
@@ -31,10 +32,12 @@ from .importers import (
     suggest_mapping,
 )
 from .models import CustomField, Group, ImportJob, RememberedMapping
+from .sources import Source
 from .upsert import REFUSED, Policy, UpsertResult, contacts_upsert
 
 IGNORE = None
 STANDARD_KEYS = frozenset(FIELDS)
+MATCHING_KEYS = frozenset(f.key for f in schema.importable() if f.matches)  # a row needs one of them
 
 
 @dataclass
@@ -64,7 +67,7 @@ def mapping_validate(*, account: Account, headers: list[str], mapping: list[str 
         seen.add(key)
     if mapping.count("group") > MAX_GROUP_COLUMNS:
         raise ApplicationError(_("A file can have up to three group columns."))
-    if not seen & {"email", "phone", "external_ref", "known_id"}:
+    if not seen & MATCHING_KEYS:
         raise ApplicationError(_("Map at least one column to the mobile phone or the email."))
     return mapping
 
@@ -114,7 +117,7 @@ def import_table(
     mapping: list[str | None],
     policy: Policy,
     group: Group | None = None,
-    source: str = "import",
+    source: str = Source.IMPORT,
     on_progress: Callable[[UpsertResult], None] | None = None,
 ) -> ImportOutcome:
     """Import every row of `table`; rejected rows come back as CSV (the row's cells and the reason)."""

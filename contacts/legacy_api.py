@@ -38,30 +38,23 @@ from marketing.core.api import AccountApiView, ErrorSerializer
 from marketing.core.parsers import JsonTooDeep, json_loads_bounded, json_parse_error
 from marketing.tokens.authentication import BearerTokenAuthentication, LegacyBodyTokenAuthentication, legacy_payload
 
-from . import selectors
-from .api.common import StrictJSONParser, is_storable_text, number_problem
+from . import schema, selectors
+from .api.common import StrictJSONParser, is_storable_text
+from .batch import LEGACY_NUMBER_SLOTS, BatchItem, contacts_batch_run, number_problem
 from .models import CustomField
 from .serializers import MAX_BATCH, MAX_ID
-from .services import Policy, Status, contacts_upsert
-from .upsert import LEGACY_SLOTS
+from .services import Policy, Status
+from .sources import Source
+from .upsert import LEGACY_SLOTS, FieldCatalog
 
-SOURCE = "api"
+SOURCE = Source.API
 MAX_TEXT = 1000
 
-# Legacy contact keys -> upsert row keys. Keys match whatever their case.
-SCALARS = {
-    "FirstName": "first_name",
-    "LastName": "last_name",
-    "Email": "email",
-    "PhoneNumber": "phone",
-    "ContactRefId": "external_ref",
-    "BirthDate": "birth_date",
-    "AdditionalDate": "additional_date",
-    "RegistrationDate": "registration_date",
-}
+# Legacy contact keys -> upsert row keys, from the schema's legacy names. Keys match whatever their case.
+SCALARS = {f.legacy_name: f.key for f in schema.legacy() if not f.legacy_codes}
 SPECIAL = ("ContactId", "GenderId", "AddToGroupNumbers", "RemoveFromGroupNumbers", "AddToGroupName", "HandleEvents")
 KNOWN = {name.casefold(): name for name in (*SCALARS, *SPECIAL, *LEGACY_SLOTS)}
-GENDER_IDS = {"1": "male", "2": "female", "0": ""}  # GenderId 1 is male, 2 female (the seed's David Levi is 1)
+GENDER_IDS = schema.field("gender").legacy_codes  # GenderId 1 is male, 2 female
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 STATUS_NAMES = {
     Status.NEW: "New",
@@ -126,12 +119,9 @@ def _group_numbers(value, name: str, warnings: list[str]) -> list[int]:
 
 
 @dataclass
-class LegacyContact:
-    index: int
+class LegacyContact(BatchItem):
     row: dict = field(default_factory=dict)
-    handle_events: bool = True
-    warnings: list[str] = field(default_factory=list)
-    refused: str = ""  # why the contact cannot even be read
+    warnings: list[str] = field(default_factory=list)  # `refused`: why the contact cannot even be read
 
 
 def _number(text: str, name: str, number_names: set[str]) -> str:
@@ -197,7 +187,7 @@ class LegacyResult:
         return len(self.outcomes) - self.count("Rejected")
 
 
-def legacy_contacts_update(*, account: Account, data) -> LegacyResult:
+def legacy_contacts_update(*, account: Account, data, actor=None) -> LegacyResult:
     """Run a legacy `Data` document through the upsert engine; one outcome per contact, in order."""
     if not isinstance(data, dict):
         raise LegacyRefused(_("The document needs a “Data” object with “Contacts”."))
@@ -213,32 +203,17 @@ def legacy_contacts_update(*, account: Account, data) -> LegacyResult:
         raise LegacyRefused(_("Data.Contacts must be a list with at least one contact."))
     if len(raw_contacts) > MAX_BATCH:
         raise LegacyRefused(_("Send at most %(max)s contacts per call.") % {"max": MAX_BATCH})
-    fields = list(selectors.custom_field_list(account=account).values_list("api_name", "kind"))
-    custom_names = {api_name.casefold(): api_name for api_name, _kind in fields}
-    number_names = {api_name for api_name, kind in fields if kind == CustomField.Kind.NUMBER}
-    number_names |= {slot for slot in LEGACY_SLOTS if slot.startswith("Number")}
+    fields = list(selectors.custom_field_list(account=account))  # read once: here and by the engine
+    custom_names = {f.api_name.casefold(): f.api_name for f in fields}
+    number_names = {f.api_name for f in fields if f.kind == CustomField.Kind.NUMBER}
+    number_names |= LEGACY_NUMBER_SLOTS
     contacts = [_contact(index, raw, custom_names, number_names) for index, raw in enumerate(raw_contacts)]
     _drop_unknown_groups(account, contacts)
-    outcomes: dict[int, dict] = {}
-    for item in contacts:
-        if item.refused:
-            outcomes[item.index] = _outcome(item, Status.REJECTED, None, item.refused)
-    for handle_events in (True, False):
-        batch = [item for item in contacts if not item.refused and item.handle_events is handle_events]
-        if not batch:
-            continue
-        result = contacts_upsert(
-            account=account,
-            rows=[item.row for item in batch],
-            policy=policy,
-            source=SOURCE,
-            emit_events=handle_events,
-            keep_outcomes=True,
-        )
-        for outcome in result.outcomes:
-            item = batch[outcome.index - 1]
-            outcomes[item.index] = _outcome(item, outcome.status, outcome.contact_id, outcome.reason)
-    return LegacyResult([outcomes[index] for index in sorted(outcomes)])
+    catalog = FieldCatalog(account, fields)
+    results = contacts_batch_run(
+        account=account, items=contacts, policy=policy, source=SOURCE, actor=actor, catalog=catalog
+    )
+    return LegacyResult([_outcome(contacts[r.index], r.status, r.contact_id, r.reason) for r in results])
 
 
 def _drop_unknown_groups(account: Account, contacts: list[LegacyContact]) -> None:
@@ -306,33 +281,37 @@ def _legacy(schema: dict, **kwargs):
     return extend_schema_field(schema)(type("LegacyValue", (serializers.Field,), {}))(required=False, **kwargs)
 
 
-class _LegacyContactFields(serializers.Serializer):
-    ContactId = _legacy(
-        {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_ID}, {"type": "string"}], "nullable": True},
-        help_text="Update this contact (ids of other accounts are rejected); 0 or empty: none.",
-    )
-    ContactRefId = _legacy_text(100, help_text="Your own id for the contact.")
-    FirstName = _legacy_text(100)
-    LastName = _legacy_text(100)
-    Email = _legacy_text(254)
-    PhoneNumber = _legacy_text(40)
-    GenderId = _legacy(
-        {
-            "oneOf": [{"type": "integer", "enum": [0, 1, 2]}, {"type": "string", "enum": ["", "0", "1", "2"]}],
-            "nullable": True,
-        },
-        help_text="1 male, 2 female.",
-    )
-    BirthDate = _legacy_text(help_text="YYYY-MM-DD or DD/MM/YYYY.")
-    AdditionalDate = _legacy_text()
-    RegistrationDate = _legacy_text()
-    AddToGroupNumbers = _legacy(LEGACY_GROUP_NUMBERS_SCHEMA, help_text='Group ids, "1,2,3" or [1, 2, 3].')
-    RemoveFromGroupNumbers = _legacy(LEGACY_GROUP_NUMBERS_SCHEMA, help_text='Group ids, "4,5" or [4, 5].')
-    AddToGroupName = _legacy(
-        {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "array", "items": {}}], "nullable": True},
-        help_text="A group to join (or a list of them), created when missing.",
-    )
-    HandleEvents = _legacy(LEGACY_FLAG_SCHEMA, help_text="false: no automation triggers fire for this contact.")
+def _legacy_field(field: schema.Field):
+    """The documented shape of one schema field under its legacy name."""
+    help_text = field.legacy_help or None
+    if field.legacy_codes:
+        codes = sorted(field.legacy_codes)
+        numbers = {"type": "integer", "enum": [int(code) for code in codes]}
+        return _legacy(
+            {"oneOf": [numbers, {"type": "string", "enum": ["", *codes]}], "nullable": True}, help_text=help_text
+        )
+    return _legacy_text(field.accepts or MAX_TEXT, help_text=help_text)
+
+
+# The schema's fields under their legacy names, between the id and the group instructions.
+_LegacyContactFields = type(
+    "_LegacyContactFields",
+    (serializers.Serializer,),
+    {
+        "ContactId": _legacy(
+            {"oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_ID}, {"type": "string"}], "nullable": True},
+            help_text="Update this contact (ids of other accounts are rejected); 0 or empty: none.",
+        ),
+        **{field.legacy_name: _legacy_field(field) for field in schema.legacy()},
+        "AddToGroupNumbers": _legacy(LEGACY_GROUP_NUMBERS_SCHEMA, help_text='Group ids, "1,2,3" or [1, 2, 3].'),
+        "RemoveFromGroupNumbers": _legacy(LEGACY_GROUP_NUMBERS_SCHEMA, help_text='Group ids, "4,5" or [4, 5].'),
+        "AddToGroupName": _legacy(
+            {"oneOf": [{"type": "string"}, {"type": "number"}, {"type": "array", "items": {}}], "nullable": True},
+            help_text="A group to join (or a list of them), created when missing.",
+        ),
+        "HandleEvents": _legacy(LEGACY_FLAG_SCHEMA, help_text="false: no automation triggers fire for this contact."),
+    },
+)
 
 
 LegacyContactSerializer = type(
@@ -464,7 +443,7 @@ class ContactUpdateLegacyApi(AccountApiView):
             payload = legacy_payload(request)
             if not is_storable_text(payload):
                 raise LegacyRefused(_("The document holds characters that are not valid Unicode."))
-            result = legacy_contacts_update(account=self.account, data=payload.get("Data"))
+            result = legacy_contacts_update(account=self.account, data=payload.get("Data"), actor=self.actor)
         except LegacyRefused as exc:
             body = {"Status": 0, "Description": str(exc), "Data": None}
             return Response(body, status=status.HTTP_400_BAD_REQUEST)

@@ -6,11 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.core.models import TenantModel
 
+from .schema import Gender
 
-class Gender(models.TextChoices):
-    MALE = "male", _("Male")
-    FEMALE = "female", _("Female")
-    OTHER = "other", _("Other")
+# The built-in fields are defined once in `schema`; the columns below are the database's side of it (their
+# lengths equal the schema's: tests/contacts/test_schema.py). `source` holds a `sources.Source` value.
 
 
 class CustomField(TenantModel):

@@ -5,7 +5,11 @@ from django.db.models import Count, Q, QuerySet
 from marketing.accounts.models import Account
 from marketing.core.tenancy import tenant_get
 
+from . import schema
 from .models import Contact, CustomField, Group, GroupMembership, ImportJob, Suppression, SuppressionEvent
+from .storage import READ_COLUMNS, Record, records_find
+
+_FILTERABLE = {f.key: f.column for f in schema.filterable()}  # field key -> the column an exact filter reads
 
 
 def contact_list(
@@ -43,12 +47,10 @@ def contact_list(
     for key, value in (field_filters or {}).items():
         if value in (None, ""):
             continue
-        if key.startswith("custom:"):
-            qs = qs.filter(**{f"custom__{key[7:]}": value})
-        elif key in {"gender", "first_name", "last_name", "external_ref"}:
-            qs = qs.filter(**{key: value})
-        elif key in {"birth_date", "additional_date", "registration_date"}:
-            qs = qs.filter(**{key: value})
+        if key.startswith(schema.CUSTOM_PREFIX):
+            qs = qs.filter(**{f"custom__{key[len(schema.CUSTOM_PREFIX) :]}": value})
+        elif key in _FILTERABLE:
+            qs = qs.filter(**{_FILTERABLE[key]: value})
     return qs.order_by("-id")
 
 
@@ -120,3 +122,13 @@ def import_job_get(*, account: Account, pk: int) -> ImportJob:
 
 def import_job_list(*, account: Account) -> QuerySet[ImportJob]:
     return ImportJob.objects.filter(account=account).select_related("group", "created_by")
+
+
+# What a matching or comparing caller reads of a contact (a sync deciding which contact a record is).
+CONTACT_VALUE_COLUMNS = READ_COLUMNS
+
+
+def contacts_by_points(*, account_id: int, ids=(), emails=(), phones=()) -> list[Record]:
+    """The account's contacts with any of these ids, emails or phones (in their stored form), oldest first,
+    each with the CONTACT_VALUE_COLUMNS."""
+    return records_find(account_id=account_id, ids=set(ids), refs=set(), emails=set(emails), phones=set(phones))

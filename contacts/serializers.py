@@ -5,16 +5,16 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import schema
 from .fields import API_NAME_PATTERN
-from .importers import FIELDS
 from .models import Contact, CustomField, Gender, Group, ImportJob, Suppression
-from .upsert import MAX_CUSTOM_TEXT, MAX_LENGTH
+from .schema import MAX_CUSTOM_TEXT, Kind
 
 MAX_ID = 2**63 - 1  # the largest database id: anything above is refused before it reaches a query
 MAX_BATCH = 1000  # contacts, ids or points in one call
 
-# The row keys of `contacts_upsert` a REST contact may carry as they are.
-STANDARD_KEYS = tuple(key for key in FIELDS if key != "group")
+# The row keys of `contacts_upsert` a REST contact may carry as they are (its API names are the keys).
+STANDARD_KEYS = tuple(f.key for f in schema.api_input())
 
 
 def id_field(**kwargs) -> serializers.IntegerField:
@@ -62,39 +62,31 @@ class CustomValueField(serializers.Field):
 # --- contacts -----------------------------------------------------------------------------------------
 
 
-class ContactInput(serializers.Serializer):
+def _input_field(field: schema.Field) -> serializers.Field:
+    """The REST input of one schema field. Contact points are capped at what anyone types; a longer name or
+    reference reaches the upsert engine, whose cleaning refuses it with the same reason as in an imported file
+    ("First name: at most 100 characters.")."""
+    help_text = field.api_description or None
+    if field.kind == Kind.DATE:
+        return serializers.DateField(allow_null=True, required=False, help_text=help_text)
+    if field.kind == Kind.CHOICE:
+        return serializers.ChoiceField(choices=field.choices.choices, allow_blank=True, required=False)
+    if field.kind in (Kind.EMAIL, Kind.PHONE):
+        return serializers.CharField(max_length=field.accepts, allow_blank=True, required=False, help_text=help_text)
+    return serializers.CharField(allow_blank=True, required=False, help_text=help_text)
+
+
+# The schema's fields, in its order, then what only the API has.
+_ContactFields = type(
+    "_ContactFields",
+    (serializers.Serializer,),
+    {field.api_name: _input_field(field) for field in schema.api_input()},
+)
+
+
+class ContactInput(_ContactFields):
     """The fields of one contact. Keys left out are left alone; an empty value clears the field."""
 
-    # No max_length here: a longer text reaches the upsert engine, whose cleaning refuses it with the same
-    # reason as in an imported file ("First name: at most 100 characters.").
-    first_name = serializers.CharField(
-        allow_blank=True, required=False, help_text=f"At most {MAX_LENGTH['first_name']} characters."
-    )
-    last_name = serializers.CharField(
-        allow_blank=True, required=False, help_text=f"At most {MAX_LENGTH['last_name']} characters."
-    )
-    full_name = serializers.CharField(
-        allow_blank=True,
-        required=False,
-        help_text="Split into first name (the first word) and last name (the rest) when neither is sent.",
-    )
-    email = serializers.CharField(max_length=254, allow_blank=True, required=False)
-    phone = serializers.CharField(
-        max_length=40,
-        allow_blank=True,
-        required=False,
-        help_text="Any usual spelling; stored in E.164 using the account's default region (050-1234567 → "
-        "+972501234567).",
-    )
-    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, required=False)
-    birth_date = serializers.DateField(allow_null=True, required=False)
-    additional_date = serializers.DateField(allow_null=True, required=False)
-    registration_date = serializers.DateField(allow_null=True, required=False)
-    external_ref = serializers.CharField(
-        allow_blank=True,
-        required=False,
-        help_text=f"The contact's id in your own system; at most {MAX_LENGTH['external_ref']} characters.",
-    )
     custom = serializers.DictField(
         child=CustomValueField(),
         required=False,
@@ -121,15 +113,7 @@ class ContactOutput(serializers.ModelSerializer):
         model = Contact
         fields = [
             "id",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "gender",
-            "birth_date",
-            "additional_date",
-            "registration_date",
-            "external_ref",
+            *(f.api_name for f in schema.api_output()),
             "custom",
             "groups",
             "source",
@@ -311,9 +295,9 @@ class ImportCreateInput(serializers.Serializer):
     mapping = serializers.CharField(
         required=False,
         allow_blank=True,
-        help_text='A JSON object {"column header": "field"} overriding the automatic mapping. Fields: first_name, '
-        "last_name, full_name, email, phone, gender, birth_date, additional_date, registration_date, external_ref, "
-        'group (up to three columns), custom:<api name>; null or "ignore" skips the column.',
+        help_text='A JSON object {"column header": "field"} overriding the automatic mapping. Fields: '
+        + ", ".join(f"{f.key} (up to three columns)" if f.key == "group" else f.key for f in schema.importable())
+        + ', custom:<api name>; null or "ignore" skips the column.',
     )
     ignore_unmapped = FormBooleanField(
         default=False, help_text="Skip the columns nothing maps to, instead of refusing the file."

@@ -2,18 +2,24 @@
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from automations.services import EventKind, events_emit, events_emit_many
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.models import AuditEntry
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
-from marketing.core.services import audit_record
+from marketing.core.services import audit_entry, audit_record
+from marketing.core.tenancy import ensure_owned
+from marketing.tokens.models import ApiToken
 
 from .models import Channel, Contact, Group, GroupMembership, Suppression, SuppressionEvent
+from .sources import Source
 from .upsert import Policy, RowOutcome, Status, UpsertResult, contacts_upsert, memberships_add
+
+Actor = User | ApiToken | None  # who acts: a person, an API token (a write through the API), or the system
 
 __all__ = [
     "Policy",
@@ -22,21 +28,18 @@ __all__ = [
     "UpsertResult",
     "contacts_upsert",
     "group_create",
+    "group_get_or_create",
+    "group_members_add",
     "group_rename",
     "group_delete",
     "group_merge",
     "group_members_remove",
     "contact_delete",
+    "contacts_delete",
     "suppressions_add",
     "suppression_resubscribe",
     "point_normalize",
 ]
-
-
-def _own(account: Account, *rows) -> None:
-    for row in rows:
-        if row.account_id != account.pk:
-            raise NotFound(_("Not found."))
 
 
 def _group_name(account: Account, name: str, *, exclude: int | None = None) -> str:
@@ -54,15 +57,65 @@ def _group_name(account: Account, name: str, *, exclude: int | None = None) -> s
 
 
 @transaction.atomic
-def group_create(*, account: Account, actor: User | None, name: str, kind: str = Group.Kind.REGULAR) -> Group:
+def group_create(
+    *, account: Account, actor: User | None, name: str, kind: str = Group.Kind.REGULAR, source: str = ""
+) -> Group:
     group = Group.objects.create(account=account, name=_group_name(account, name), kind=kind)
+    payload = {"group_id": group.pk, "name": group.name, "kind": group.kind}
+    events_emit(account=account, kind=EventKind.GROUP_CREATED, payload=_with_source(payload, source))
     audit_record(account=account, actor=actor, action="group.create", target=group)
     return group
 
 
+def group_get_or_create(*, account: Account, actor: Actor, name: str, source: str = "") -> Group:
+    """The account's group named `name` (surrounding spaces ignored); created, with its audit row, when missing."""
+    name = (name or "").strip()
+    found = Group.objects.filter(account=account, name=name).first()
+    if found is not None:
+        return found
+    try:
+        return group_create(account=account, actor=actor, name=name, source=source)
+    except IntegrityError:  # created meanwhile by another request: that one is the group
+        return Group.objects.get(account=account, name=name)
+    except ApplicationError as exc:
+        if exc.code != "conflict":
+            raise
+        return Group.objects.get(account=account, name=name)
+
+
+@transaction.atomic
+def group_members_add(*, account: Account, actor: Actor, group: Group, contact_ids: Iterable[int], source: str) -> dict:
+    """Add contacts of the account to `group`, through the upsert engine (which writes the join events).
+
+    Returns {"added", "already", "not_found"}: ids that are no contact of the account are listed in
+    `not_found` and change nothing. The audit row counts the contacts that joined.
+    """
+    ensure_owned(account, group)
+    ids = list(dict.fromkeys(contact_ids))
+    already = set(
+        GroupMembership.objects.filter(account=account, group=group, contact_id__in=ids).values_list(
+            "contact_id", flat=True
+        )
+    )
+    result = contacts_upsert(
+        account=account,
+        rows=[{"id": contact_id} for contact_id in ids],
+        policy=Policy(add_new=False, update_existing=False),
+        source=source,
+        groups=[group],
+        keep_outcomes=True,
+        actor=actor,
+    )
+    not_found = [ids[outcome.index - 1] for outcome in result.outcomes if outcome.status == Status.REJECTED]
+    added = len(ids) - len(not_found) - len(already)
+    if added:
+        audit_record(account=account, actor=actor, action="group.members_add", target=group, data={"count": added})
+    return {"added": added, "already": len(already), "not_found": not_found}
+
+
 @transaction.atomic
 def group_rename(*, account: Account, actor: User | None, group: Group, name: str) -> Group:
-    _own(account, group)
+    ensure_owned(account, group)
     old = group.name
     group.name = _group_name(account, name, exclude=group.pk)
     group.save(update_fields=["name"])
@@ -73,7 +126,7 @@ def group_rename(*, account: Account, actor: User | None, group: Group, name: st
 @transaction.atomic
 def group_delete(*, account: Account, actor: User | None, group: Group) -> None:
     """Delete a group; its contacts stay."""
-    _own(account, group)
+    ensure_owned(account, group)
     audit_record(account=account, actor=actor, action="group.delete", target=group, data={"name": group.name})
     group.delete()
 
@@ -81,11 +134,11 @@ def group_delete(*, account: Account, actor: User | None, group: Group) -> None:
 @transaction.atomic
 def group_merge(*, account: Account, actor: User | None, source: Group, target: Group) -> Group:
     """Move every member of `source` into `target`, then delete `source` (SPEC CON-4)."""
-    _own(account, source, target)
+    ensure_owned(account, source, target)
     if source.pk == target.pk:
         raise ApplicationError(_("Choose two different groups."))
     member_ids = set(GroupMembership.objects.filter(group=source).values_list("contact_id", flat=True))
-    moved = memberships_add(account=account, group_id=target.pk, contact_ids=member_ids, source="merge")
+    moved = memberships_add(account=account, group_id=target.pk, contact_ids=member_ids, source=Source.MERGE)
     name = source.name
     source.delete()
     if moved:
@@ -98,7 +151,7 @@ def group_merge(*, account: Account, actor: User | None, source: Group, target: 
 
 @transaction.atomic
 def group_members_remove(*, account: Account, actor: User | None, group: Group, contact_ids: Iterable[int]) -> int:
-    _own(account, group)
+    ensure_owned(account, group)
     gone = sorted(
         GroupMembership.objects.filter(group=group, contact_id__in=list(contact_ids)).values_list(
             "contact_id", flat=True
@@ -111,11 +164,48 @@ def group_members_remove(*, account: Account, actor: User | None, group: Group, 
 
 
 @transaction.atomic
-def contact_delete(*, account: Account, actor: User | None, contact: Contact) -> None:
+def contact_delete(*, account: Account, actor: User | None, contact: Contact, source: str = "") -> None:
     """Delete a contact. Send history keeps its own copy of the recipient (SPEC CON-6)."""
-    _own(account, contact)
-    audit_record(account=account, actor=actor, action="contact.delete", target=contact, data={"name": str(contact)})
-    contact.delete()
+    ensure_owned(account, contact)
+    contacts_delete(account=account, actor=actor, contact_ids=[contact.pk], source=source)
+
+
+@transaction.atomic
+def contacts_delete(*, account: Account, actor: User | None, contact_ids: Iterable[int], source: str) -> int:
+    """Delete contacts of `account`; ids of another account's contacts, or of contacts gone already, are passed over.
+
+    One audit row per contact, so each contact's deletion is found by its id as after `contact_delete`, and one
+    `contact.deleted` event for the batch. Returns how many were deleted.
+    """
+    found = list(
+        Contact.objects.filter(account=account, pk__in=list(contact_ids))
+        .order_by("pk")
+        .only("first_name", "last_name", "email", "phone")
+    )
+    if not found:
+        return 0
+    data = _with_source({}, source)
+    AuditEntry.objects.bulk_create(
+        [
+            audit_entry(
+                account=account,
+                actor=actor,
+                action="contact.delete",
+                target=contact,
+                data={"name": str(contact), **data},
+            )
+            for contact in found
+        ],
+        batch_size=5000,
+    )
+    ids = [contact.pk for contact in found]
+    Contact.objects.filter(pk__in=ids).delete()
+    events_emit(account=account, kind=EventKind.CONTACT_DELETED, payload=_with_source({"contact_ids": ids}, source))
+    return len(ids)
+
+
+def _with_source(payload: dict, source: str) -> dict:
+    return {**payload, "source": source} if source else payload
 
 
 def point_normalize(*, account: Account, value: str) -> tuple[str, str]:
@@ -212,8 +302,13 @@ def suppression_resubscribe(*, account: Account, actor: User, channel: str, poin
         point=point,
         action=SuppressionEvent.Action.RESUBSCRIBED,
         reason=reason.strip(),
-        source="manual",
+        source=Source.SCREEN,
         actor=actor,
+    )
+    events_emit(
+        account=account,
+        kind=EventKind.CONTACT_RESUBSCRIBED,
+        payload={"channel": channel, "points": [point], "source": Source.SCREEN},
     )
     audit_record(
         account=account, actor=actor, action="suppression.resubscribe", data={"channel": channel, "point": point}

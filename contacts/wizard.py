@@ -18,7 +18,7 @@ from marketing.accounts.roles import Perm
 from marketing.accounts.views import account_required
 from marketing.core.errors import ApplicationError
 
-from . import selectors
+from . import schema, selectors
 from .forms import GroupForm
 from .importers import BadRow, ImportFileError, read_pasted, read_table, read_typed_points, rows_estimate
 from .imports import import_job_language, mapping_remember, mapping_remembered, mapping_suggest, mapping_validate
@@ -26,20 +26,8 @@ from .models import CustomField, ImportJob
 from .services import group_create
 
 PREVIEW_ROWS = 5
-STANDARD_CHOICES = [
-    ("first_name", gettext_lazy("First name")),
-    ("last_name", gettext_lazy("Last name")),
-    ("full_name", gettext_lazy("Full name (split into first and last)")),
-    ("phone", gettext_lazy("Mobile phone")),
-    ("email", gettext_lazy("Email")),
-    ("gender", gettext_lazy("Gender")),
-    ("birth_date", gettext_lazy("Birth date")),
-    ("additional_date", gettext_lazy("Additional date")),
-    ("registration_date", gettext_lazy("Registration date")),
-    ("external_ref", gettext_lazy("External reference")),
-    ("known_id", gettext_lazy("Contact ID (from this platform's export)")),
-    ("group", gettext_lazy("Group (up to three columns)")),
-]
+# Every field a column can map to, as the schema names them, in the order screens show fields.
+STANDARD_CHOICES = [(entry.key, entry.label) for entry in schema.on_screen(schema.importable())]
 IGNORE_VALUE = "__ignore__"
 SAMPLE_ROWS = [
     ["שם פרטי", "שם משפחה", "טלפון נייד", "אימייל", "תאריך לידה", "קבוצה"],
@@ -134,19 +122,20 @@ def _field_choices(account) -> list[tuple[str, str]]:
     return [("", _("— choose —")), (IGNORE_VALUE, _("Ignore this column")), *STANDARD_CHOICES, *custom]
 
 
-def _pending_job(request, pk: int) -> ImportJob:
+def _pending_job(request, pk: int) -> ImportJob | None:
+    """The account's job while it waits for its mapping; None once it has started. Another account's job is
+    NotFound (404), like a missing one."""
     job = selectors.import_job_get(account=request.account, pk=pk)
     if job.status != ImportJob.Status.PENDING or job.started_at is not None:
-        raise ApplicationError(_("This import has already started."))
+        return None
     return job
 
 
 @account_required(Perm.CONTACTS_EDIT)
 def import_mapping(request, pk: int):
     """Step 2: every column mapped to a field or explicitly ignored, with a preview."""
-    try:
-        job = _pending_job(request, pk)
-    except ApplicationError:
+    job = _pending_job(request, pk)
+    if job is None:  # already started: show how it goes
         return redirect("contacts:import_status", pk=pk)
     handle, table = _table_of(job)
     headers = list(table.headers)  # before reading rows: a long row adds columns to table.headers
@@ -228,9 +217,8 @@ def _new_group_name(request) -> str:
 @account_required(Perm.CONTACTS_EDIT)
 def import_group(request, pk: int):
     """Step 3: a new group, an existing group, or none."""
-    try:
-        job = _pending_job(request, pk)
-    except ApplicationError:
+    job = _pending_job(request, pk)
+    if job is None:  # already started: show how it goes
         return redirect("contacts:import_status", pk=pk)
     groups = selectors.group_list(account=request.account)
     error = ""

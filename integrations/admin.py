@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.core.admin import TenantScopedAdmin
 
-from .models import ApiUsage, Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from .models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from .services import sync_error_retry
 
 
@@ -47,11 +47,6 @@ class ConnectionAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(SalesforceSettings)
-class SalesforceSettingsAdmin(ReadOnlyAdmin):
-    list_display = ("connection", "account", "pull_leads", "pull_contacts", "unique_key", "new_contact_object")
 
 
 @admin.register(ExternalRef)
@@ -109,8 +104,3 @@ class SyncErrorAdmin(ReadOnlyAdmin):
             sync_error_retry(account=error.account, error=error, actor=request.user)
             count += 1
         self.message_user(request, _("%(count)s records will be retried.") % {"count": count}, messages.SUCCESS)
-
-
-@admin.register(ApiUsage)
-class ApiUsageAdmin(ReadOnlyAdmin):
-    list_display = ("hour", "account", "connection", "calls", "org_used", "org_max")

@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IntegrationsConfig(AppConfig):
+    """What every connector shares. Each connector is an app of its own that registers its provider in ready()."""
+
     name = "integrations"
     verbose_name = _("Integrations")
-
-    def ready(self) -> None:
-        from .salesforce import events, provider  # noqa: F401 - registers Salesforce and its event consumers

@@ -1,23 +1,29 @@
 """The connector interface (SPEC INT-1): a provider descriptor, a runtime bound to one connection.
 
-Core code talks to providers only through `integrations.registry`.
+Core code talks to providers only through `integrations.registry`; each connector is an app of its own that
+registers its provider when it is ready.
 """
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from .models import Connection
+    from .models import Connection, SyncRun
 
 
 @dataclass(frozen=True)
 class ConnectionStatus:
-    """The outcome of testing a connection. `code` is "ok" or the error's code; `message` is for people."""
+    """The outcome of testing a connection. `code` is "ok" or the error's code; `message` is for people.
+
+    `passing` marks a failure that says nothing about the connection itself (unreachable, out of API calls):
+    the next try may work, so the connection is not marked as needing attention.
+    """
 
     ok: bool
     code: str = "ok"
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    passing: bool = False
 
 
 class Runtime(Protocol):
@@ -25,6 +31,11 @@ class Runtime(Protocol):
 
     def test(self) -> ConnectionStatus:
         """Reach the outside system with the saved credentials; never raises for a refusal."""
+        ...
+
+    def sync(self, *, full: bool = False) -> "SyncRun":
+        """One sync run now (everything again with `full`), recorded as a SyncRun. Raises ApplicationError
+        when the connection cannot sync (paused, disconnected, failing) and TransientError to be retried."""
         ...
 
     def revoke(self) -> None:
@@ -36,5 +47,10 @@ class Provider(Protocol):
     key: ClassVar[str]
     name: ClassVar[str]
     features: ClassVar[frozenset[str]]
+
+    def validate(self, connection: "Connection") -> None:
+        """Refuse, with an ApplicationError naming the field in `details["field"]`, a connection this provider
+        cannot sign in with. Called by `connection_save` before anything is written."""
+        ...
 
     def runtime(self, connection: "Connection") -> Runtime: ...

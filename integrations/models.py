@@ -9,7 +9,11 @@ from marketing.core.models import TenantModel
 
 
 class Connection(TenantModel):
-    """An account's link to one outside system (SPEC INT-1). Secrets are encrypted at rest (SPEC INT-2)."""
+    """An account's link to one outside system (SPEC INT-1). Secrets are encrypted at rest (SPEC INT-2).
+
+    The sign-in columns (login URL, OAuth flow, client, tokens, JWT key) and the API budget are still
+    Salesforce's, the one connector there is; a second connector would move them into a JSON config.
+    """
 
     class State(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -75,119 +79,32 @@ class Connection(TenantModel):
         return f"{self.provider} ({self.get_state_display()})"
 
 
-def default_field_map() -> dict:
-    standard = [
-        {"remote": "Email", "local": "email", "translate": {}},
-        {"remote": "FirstName", "local": "first_name", "translate": {}},
-        {"remote": "LastName", "local": "last_name", "translate": {}},
-        {"remote": "MobilePhone", "local": "phone", "translate": {}, "fallback": "Phone"},
-    ]
-    return {"Lead": [dict(m) for m in standard], "Contact": [dict(m) for m in standard]}
-
-
-def default_optout_fields() -> dict:
-    return {"email": "HasOptedOutOfEmail", "sms": ""}
-
-
-class SalesforceSettings(TenantModel):
-    """What a Salesforce connection syncs and how (SPEC SF-2 … SF-9)."""
-
-    class UniqueKey(models.TextChoices):
-        ID = "id", _("Salesforce Id")
-        EMAIL = "email", _("Email")
-
-    class NewContactObject(models.TextChoices):
-        LEAD = "Lead", _("Lead")
-        CONTACT = "Contact", _("Contact")
-
-    class PreferredSystem(models.TextChoices):
-        SALESFORCE = "salesforce", _("Salesforce")
-        PLATFORM = "platform", _("This platform")
-
-    class DeleteMode(models.TextChoices):
-        LEAVE_GROUPS = "leave_groups", _("Remove the contact from the synced groups")
-        DELETE_CONTACT = "delete_contact", _("Delete the contact")
-
-    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="salesforce_settings")
-    pull_leads = models.BooleanField(_("bring in Leads"), default=True)
-    pull_contacts = models.BooleanField(_("bring in Contacts"), default=True)
-    unique_key = models.CharField(_("unique key"), max_length=8, choices=UniqueKey.choices, default=UniqueKey.ID)
-    field_map = models.JSONField(_("field mapping"), default=default_field_map, blank=True)
-    status_field = models.CharField(
-        _("status field"),
-        max_length=64,
-        blank=True,
-        help_text=_("A contact field that receives “Prospect” for Leads and “Customer” for Contacts."),
-    )
-    sync_flag_field = models.CharField(
-        _("sync flag field"),
-        max_length=80,
-        blank=True,
-        help_text=_("A Salesforce checkbox: only flagged records are brought in, and the flag is cleared after."),
-    )
-    synced_groups = models.ManyToManyField(
-        "contacts.Group", blank=True, related_name="+", verbose_name=_("synced groups")
-    )
-    inbound_group = models.ForeignKey(
-        "contacts.Group",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("group for contacts from Salesforce"),
-    )
-    new_contact_object = models.CharField(
-        _("new platform contacts become"),
-        max_length=8,
-        choices=NewContactObject.choices,
-        default=NewContactObject.LEAD,
-    )
-    lead_company_default = models.CharField(_("company for new Leads"), max_length=255, default="Unknown")
-    preferred_system = models.CharField(
-        _("when both sides changed, keep"),
-        max_length=16,
-        choices=PreferredSystem.choices,
-        default=PreferredSystem.SALESFORCE,
-    )
-    optout_fields = models.JSONField(_("opt-out fields"), default=default_optout_fields, blank=True)
-    delete_mode = models.CharField(
-        _("when a record is deleted in Salesforce"),
-        max_length=16,
-        choices=DeleteMode.choices,
-        default=DeleteMode.LEAVE_GROUPS,
-    )
-    deleted_marker_field = models.CharField(
-        _("removed-from-group marker field"),
-        max_length=80,
-        blank=True,
-        help_text=_("A Salesforce checkbox set when a contact leaves a synced group, e.g. GRdeleted__c."),
-    )
-    source_label = models.CharField(_("source label"), max_length=64, default="Salesforce")
-    optouts_pushed_at = models.DateTimeField(
-        _("past unsubscribes last sent"),
-        null=True,
-        blank=True,
-        help_text=_("The next one-time sync of past unsubscribes starts here; empty means one year back."),
-    )
-
-    class Meta:
-        verbose_name = _("Salesforce settings")
-        verbose_name_plural = _("Salesforce settings")
-
-    def __str__(self) -> str:
-        return f"Salesforce settings #{self.connection_id}"
+def keep_tombstone(collector, field, sub_objs, using):
+    """A contact deleted here leaves its records' links behind, unlinked and dated, so that the next sync
+    does not bring the contact back unless the setting and a later change there say so."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(ExternalRef._meta.get_field("contact_deleted_at"), timezone.now(), sub_objs)
 
 
 class ExternalRef(TenantModel):
-    """A platform contact's record in the outside system, with what was last synced."""
+    """A platform contact's record in the outside system, with what was last synced.
+
+    `synced_values` holds the record's own values as last synced, plus `held:<field>` entries: the
+    contact's value where it differs from the record's (another record of the same contact, or the
+    platform, set it); the push treats a held value as the baseline, so it is never written there.
+    A ref whose contact was deleted here keeps `contact` empty and `contact_deleted_at` (a tombstone).
+    """
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="external_refs")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="external_refs")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=keep_tombstone, related_name="external_refs"
+    )
+    contact_deleted_at = models.DateTimeField(_("contact deleted here"), null=True, blank=True)
     object_type = models.CharField(_("object"), max_length=40)
-    external_id = models.CharField(_("external id"), max_length=18)
+    external_id = models.CharField(_("external id"), max_length=255)
     last_modstamp = models.DateTimeField(_("last modified there"), null=True, blank=True)
     synced_values = models.JSONField(_("last synced values"), default=dict, blank=True)
-    converted_to = models.CharField(_("converted to"), max_length=18, blank=True)
+    converted_to = models.CharField(_("converted to"), max_length=255, blank=True)
     deleted_at = models.DateTimeField(_("deleted there"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -282,7 +199,7 @@ class SyncError(TenantModel):
     run = models.ForeignKey(SyncRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="errors")
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     object_type = models.CharField(_("object"), max_length=40)
-    external_id = models.CharField(_("external id"), max_length=18, blank=True)
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
     contact = models.ForeignKey("contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     code = models.CharField(_("code"), max_length=64)
     message = models.TextField(_("message"))
@@ -314,23 +231,3 @@ class SyncError(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.external_id or self.contact_id}: {self.code}"
-
-
-class ApiUsage(TenantModel):
-    """API calls a connection made in one clock hour, and the organization's daily use last reported."""
-
-    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="api_usage")
-    hour = models.DateTimeField(_("hour"))
-    calls = models.PositiveIntegerField(_("calls"), default=0)
-    org_used = models.PositiveIntegerField(_("organization calls used today"), null=True, blank=True)
-    org_max = models.PositiveIntegerField(_("organization daily limit"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        ordering = ["-hour"]
-        verbose_name = _("API usage")
-        verbose_name_plural = _("API usage")
-        constraints = [models.UniqueConstraint(fields=["connection", "hour"], name="apiusage_unique_hour")]
-
-    def __str__(self) -> str:
-        return f"{self.hour:%Y-%m-%d %H}:00 {self.calls}"

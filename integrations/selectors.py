@@ -1,16 +1,20 @@
-"""Reads of connections, sync runs and sync errors, always within one account."""
+"""Reads of connections, sync runs and sync errors, always within one account (the scheduler's
+`connections_due` alone looks across accounts)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.models import Contact
 from marketing.accounts.models import Account
 from marketing.core.tenancy import tenant_get
 
-from .models import Connection, SalesforceSettings, SyncError, SyncRun
+from . import registry
+from .models import Connection, SyncError, SyncRun
+
+# A run still "running" after this long died with its worker: it no longer holds the next sync back.
+RUNNING_FOR_AT_MOST = timedelta(hours=2)
 
 
 def connection_list(*, account: Account) -> QuerySet[Connection]:
@@ -23,14 +27,6 @@ def connection_find(*, account: Account, provider: str) -> Connection | None:
 
 def connection_get(*, account: Account, provider: str) -> Connection:
     return tenant_get(Connection, account=account, provider=provider, message=_("This integration is not connected."))
-
-
-def salesforce_settings_find(*, account: Account, connection: Connection) -> SalesforceSettings | None:
-    return SalesforceSettings.objects.filter(account=account, connection=connection).first()
-
-
-def salesforce_settings_get(*, account: Account, connection: Connection) -> SalesforceSettings:
-    return tenant_get(SalesforceSettings, account=account, connection=connection)
 
 
 def sync_runs_list(
@@ -79,21 +75,19 @@ def sync_errors_due(*, account: Account, connection: Connection, now: datetime |
     ).order_by("next_attempt_at", "id")
 
 
-def sync_run_conflicts(*, account: Account, run: SyncRun) -> list[dict]:
-    """A run's logged fields changed on both sides (SPEC SF-7), each with its contact if it is still
-    there and the winner in words; [] for runs without the log."""
-    logged = (run.details or {}).get("conflicts")
-    if not isinstance(logged, list):
-        return []
-    rows = [row for row in logged if isinstance(row, dict)]
-    ids = {row.get("contact_id") for row in rows if isinstance(row.get("contact_id"), int)}
-    contacts = Contact.objects.filter(account=account, pk__in=ids).in_bulk() if ids else {}
-    winners = dict(SalesforceSettings.PreferredSystem.choices)
+def connections_due(now: datetime | None = None) -> list[int]:
+    """Every account's connections to a registered provider that are active (or whose pause has run out),
+    are not syncing already, and whose own interval has passed since their last sync."""
+    now = now or timezone.now()
+    candidates = Connection.objects.filter(provider__in=[provider.key for provider in registry.all()]).filter(
+        Q(state=Connection.State.ACTIVE) | Q(state=Connection.State.PAUSED, paused_until__lte=now)
+    )
+    running = SyncRun.objects.filter(state=SyncRun.State.RUNNING, started_at__gte=now - RUNNING_FOR_AT_MOST)
+    candidates = candidates.exclude(pk__in=running.values("connection_id"))
+    rows = candidates.order_by("pk").values_list("pk", "last_sync_at", "schedule_minutes")
+    # In Python: each connection has its own interval, and a duration times a column is not portable SQL.
     return [
-        {
-            **row,
-            "contact": contacts.get(row.get("contact_id")),
-            "winner_label": winners.get(row.get("winner"), row.get("winner") or ""),
-        }
-        for row in rows
+        pk
+        for pk, last_sync_at, minutes in rows
+        if last_sync_at is None or last_sync_at <= now - timedelta(minutes=minutes)
     ]

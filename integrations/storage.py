@@ -21,6 +21,18 @@ def _postgres() -> bool:
     return db.vendor == "postgresql"
 
 
+def live_refs(connection):
+    """The connection's records that still stand for a platform contact (not deleted on either side,
+    not converted into another record)."""
+    return ExternalRef.objects.filter(
+        account_id=connection.account_id,
+        connection=connection,
+        deleted_at__isnull=True,
+        converted_to="",
+        contact__isnull=False,
+    )
+
+
 def refs_find(*, connection_id: int, object_type: str, external_ids: list[str]) -> dict[str, ExternalRef]:
     ids = json_list(external_ids) if _postgres() else list(external_ids)
     found = ExternalRef.objects.filter(connection_id=connection_id, object_type=object_type, external_id__in=ids)

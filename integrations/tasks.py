@@ -1,76 +1,38 @@
-"""Thin Celery wrappers: they pass ids, re-fetch, and let the services do the work."""
+"""The one sync task every connector shares: it loads the connection and hands it to its provider through the
+registry. A connector's own tasks live in its app (e.g. `integrations.salesforce.tasks`)."""
 
-from datetime import datetime
+import logging
 
 from celery import shared_task
 
-from marketing.core.errors import TransientError
+from marketing.core.errors import NotFound, TransientError
 
+from . import registry
 from .models import Connection
-from .salesforce.errors import ApiLimitReached
+from .selectors import connections_due
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, autoretry_for=(TransientError,), retry_backoff=30, retry_jitter=True, max_retries=8)
-def salesforce_sync_run(self, connection_id: int, full: bool = False) -> None:
-    connection = Connection.objects.filter(pk=connection_id, provider="salesforce").first()
+def connection_sync(self, connection_id: int, full: bool = False) -> None:
+    """One sync run of a connection, by its provider; a TransientError is retried with backoff."""
+    connection = Connection.objects.filter(pk=connection_id).first()
     if connection is None:
         return  # removed meanwhile: nothing to do
-    from .salesforce.sync import salesforce_sync
-
-    salesforce_sync(connection=connection, full=full)
+    try:
+        provider = registry.get(connection.provider)
+    except NotFound:
+        logger.warning("connection %s: no provider %r is registered; not synced", connection_id, connection.provider)
+        return
+    provider.runtime(connection).sync(full=full)
 
 
 @shared_task
-def salesforce_syncs_due() -> int:
-    """Every minute: start the sync of each connection whose own schedule says it is due (SPEC BG-1)."""
-    from .salesforce.sync import connections_due
-
+def connections_sync_due() -> int:
+    """Every minute: start the sync of each connection whose own schedule says it is due and that is not
+    syncing already (SPEC BG-1)."""
     due = connections_due()
     for connection_id in due:
-        salesforce_sync_run.delay(connection_id)
+        connection_sync.delay(connection_id)
     return len(due)
-
-
-_PUSH_RETRY = {
-    "bind": True,
-    "autoretry_for": (TransientError, ApiLimitReached),
-    "retry_backoff": 5,
-    "retry_backoff_max": 900,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
-
-
-def _live(connection_id: int) -> Connection | None:
-    return (
-        Connection.objects.filter(pk=connection_id, provider="salesforce")
-        .exclude(state=Connection.State.DISCONNECTED)
-        .first()
-    )
-
-
-@shared_task(**_PUSH_RETRY)
-def salesforce_optouts_push(self, connection_id: int, channel: str, points: list[str]) -> None:
-    connection = _live(connection_id)
-    if connection is not None:
-        from .salesforce.outbound import optouts_push
-
-        optouts_push(connection=connection, channel=channel, points=points)
-
-
-@shared_task(**_PUSH_RETRY)
-def salesforce_markers_push(self, connection_id: int, contact_ids: list[int]) -> None:
-    connection = _live(connection_id)
-    if connection is not None:
-        from .salesforce.outbound import markers_push
-
-        markers_push(connection=connection, contact_ids=contact_ids)
-
-
-@shared_task(**_PUSH_RETRY)
-def salesforce_past_optouts_push(self, connection_id: int, since: str) -> None:
-    connection = _live(connection_id)
-    if connection is not None:
-        from .salesforce.outbound import past_optouts_push
-
-        past_optouts_push(connection=connection, since=datetime.fromisoformat(since))

@@ -7,6 +7,8 @@ and the URLs that address A's rows. It checks that
 - no listing, search or export shows any of A's identifying text;
 - no method on any URL of A's rows is served (a 2xx answer is a violation;
   refusals and redirects are not) and none shows A's text;
+- with `not_found=True`, every refusal is a 404: another account's row answers
+  as a missing one, never 403 (405 passes: a method the URL never serves);
 - afterwards each of A's rows still exists, unchanged.
 
 `tenancy_violations` returns what went wrong (an empty list when isolated);
@@ -30,6 +32,7 @@ class TenancyCase:
     object_urls: Sequence[str] = ()
     methods: Sequence[str] = ("get", *WRITE_METHODS)
     payload: dict = field(default_factory=dict)
+    not_found: bool = False
 
 
 def _snapshot(rows: Iterable[Model]) -> dict:
@@ -72,6 +75,8 @@ def tenancy_violations(client, case: TenancyCase) -> list[str]:
             response = _call(client, method, url, case.payload)
             if 200 <= response.status_code < 300:
                 problems.append(f"{method.upper()} {url} answered {response.status_code} instead of refusing")
+            elif case.not_found and response.status_code not in (404, 405):
+                problems.append(f"{method.upper()} {url} answered {response.status_code} instead of 404")
             leaked = _leaks(_body(response), case.secrets)
             if leaked:
                 problems.append(f"{method.upper()} {url} shows another account's data: {leaked}")

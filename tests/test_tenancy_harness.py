@@ -1,7 +1,7 @@
 """The harness itself: it must catch a leak, and pass a view that is scoped."""
 
 import pytest
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -40,12 +40,20 @@ def scoped_detail(request, pk):
     return HttpResponse(department.name)
 
 
+def forbidding_detail(request, pk):
+    # Scoped, but answers "forbidden": that tells B that A's row exists.
+    if not Department.objects.filter(account=request.account, pk=pk).exists():
+        return HttpResponseForbidden("Department not found.")
+    return HttpResponse("ok")
+
+
 urlpatterns = [
     *project_urls.urlpatterns,
     path("leaky/", leaky_list),
     path("leaky/<int:pk>/", leaky_detail),
     path("scoped/", scoped_list),
     path("scoped/<int:pk>/", scoped_detail),
+    path("forbidding/<int:pk>/", forbidding_detail),
 ]
 
 
@@ -93,3 +101,21 @@ def test_harness_passes_a_scoped_view(client_b, secret_department):
     assert tenancy_violations(client_b, case) == []
     secret_department.refresh_from_db()
     assert secret_department.name == "Top secret department of A"
+
+
+@pytest.mark.urls(__name__)
+def test_harness_asks_for_404_not_403_when_told(client_b, secret_department):
+    def case(url: str) -> TenancyCase:
+        return TenancyCase(
+            rows=[secret_department],
+            secrets=[secret_department.name],
+            object_urls=[url],
+            methods=("get", "post"),
+            not_found=True,
+        )
+
+    assert tenancy_violations(client_b, case(f"/scoped/{secret_department.pk}/")) == []
+    assert tenancy_violations(client_b, case(f"/forbidding/{secret_department.pk}/")) == [
+        f"GET /forbidding/{secret_department.pk}/ answered 403 instead of 404",
+        f"POST /forbidding/{secret_department.pk}/ answered 403 instead of 404",
+    ]

@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -13,12 +12,12 @@ from marketing.accounts.models import Account
 from marketing.core.parsers import BoundedJSONParser
 
 from .. import selectors
-from ..models import Contact, CustomField, Group, GroupMembership
+from ..batch import custom_problems, number_field_names
+from ..models import Contact, Group, GroupMembership
 from ..serializers import STANDARD_KEYS
-from ..upsert import LEGACY_SLOTS
+from ..sources import Source
 
-SOURCE = "api"
-MAX_NUMBER_EXPONENT = 300  # a custom number beyond 1e300 is a typo, and too big to store as JSON
+SOURCE = Source.API
 
 
 class StrictJSONParser(BoundedJSONParser):
@@ -41,34 +40,6 @@ def is_storable_text(data) -> bool:
     except (UnicodeEncodeError, TypeError, ValueError):
         return False
     return True
-
-
-def number_field_names(*, account: Account) -> set[str]:
-    """API names of the account's number fields, with the legacy Number slots (created on first use)."""
-    names = selectors.custom_field_list(account=account).filter(kind=CustomField.Kind.NUMBER)
-    return set(names.values_list("api_name", flat=True)) | {s for s in LEGACY_SLOTS if s.startswith("Number")}
-
-
-def number_problem(value) -> str:
-    """Why a number field cannot take `value` (infinity, NaN, an absurd size); "" when the engine may judge it."""
-    if value is None or isinstance(value, bool):
-        return ""
-    try:
-        number = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation:
-        return ""  # not a number at all: the upsert engine rejects it with its own reason
-    if not number.is_finite() or number.adjusted() > MAX_NUMBER_EXPONENT:
-        return _("“%(value)s” is not a number that can be stored.") % {"value": value}
-    return ""
-
-
-def custom_problems(custom: dict, number_names: set[str]) -> dict[str, str]:
-    """{api name: reason} for custom values no number field can store."""
-    problems = {}
-    for api_name, value in (custom or {}).items():
-        if api_name in number_names and (reason := number_problem(value)):
-            problems[api_name] = reason
-    return problems
 
 
 def contacts_with_groups(queryset: QuerySet[Contact]) -> QuerySet[Contact]:

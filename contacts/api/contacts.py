@@ -1,5 +1,7 @@
 """Contacts over REST: list and search, read, create or update one, update in batches, delete (SPEC CON, API-4)."""
 
+from dataclasses import asdict
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from marketing.core.json_types import json_type_errors
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
 
 from .. import selectors, services
+from ..batch import BatchItem, ItemResult, batch_counts, contacts_batch_run, custom_problems, number_field_names
 from ..models import Contact
 from ..serializers import (
     MAX_ID,
@@ -31,13 +34,11 @@ from .common import (
     check_custom_numbers,
     contact_row,
     contacts_with_groups,
-    custom_problems,
     error_reason,
     existing_group_ids,
     group_ref,
     groups_of,
     missing_groups_message,
-    number_field_names,
 )
 
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -101,12 +102,11 @@ class ContactFilter(StrictFilterSet):
             raise serializers.ValidationError({"phone": [exc.message]}) from exc
 
 
-def _upsert_one(*, account, row: dict, policy: Policy, emit_events: bool = True):
+def _upsert_one(*, account, actor, row: dict, policy: Policy) -> ItemResult:
     """One contact through the upsert engine; a rejection is a 400 with its reason."""
-    result = services.contacts_upsert(
-        account=account, rows=[row], policy=policy, source=SOURCE, emit_events=emit_events, keep_outcomes=True
+    (outcome,) = contacts_batch_run(
+        account=account, items=[BatchItem(0, row)], policy=policy, source=SOURCE, actor=actor
     )
-    outcome = result.outcomes[0]
     if outcome.status == Status.REJECTED:
         raise ApplicationError(outcome.reason, code="contact_rejected", details={"reason": outcome.reason})
     return outcome
@@ -138,7 +138,7 @@ class ContactListApi(AccountApiMixin, ListAPIView):
         data = self.validate(ContactInput, request.data)
         groups_of(account=self.account, data=data, keys=("add_to_groups", "remove_from_groups"))
         check_custom_numbers(account=self.account, data=data)
-        outcome = _upsert_one(account=self.account, row=contact_row(data), policy=Policy())
+        outcome = _upsert_one(account=self.account, actor=self.actor, row=contact_row(data), policy=Policy())
         code = status.HTTP_201_CREATED if outcome.status == Status.NEW else status.HTTP_200_OK
         return Response(_contact_output(self.account, outcome.contact_id), status=code)
 
@@ -164,7 +164,7 @@ class ContactDetailApi(AccountApiView):
         groups_of(account=self.account, data=data, keys=("add_to_groups", "remove_from_groups"))
         check_custom_numbers(account=self.account, data=data)
         row = {**contact_row(data), "id": contact.pk}
-        _upsert_one(account=self.account, row=row, policy=Policy(add_new=False, update_existing=True))
+        _upsert_one(account=self.account, actor=self.actor, row=row, policy=Policy(add_new=False, update_existing=True))
         return Response(_contact_output(self.account, contact.pk))
 
     @extend_schema(
@@ -174,7 +174,7 @@ class ContactDetailApi(AccountApiView):
     )
     def delete(self, request, pk: int):
         contact = selectors.contact_get(account=self.account, pk=pk)
-        services.contact_delete(account=self.account, actor=None, contact=contact)
+        services.contact_delete(account=self.account, actor=self.actor, contact=contact)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -190,13 +190,14 @@ class ContactBatchApi(AccountApiView):
     )
     def post(self, request):
         data = self.validate(ContactBatchInput, request.data)
-        return Response(ContactBatchOutput(contacts_batch_upsert(account=self.account, data=data)).data)
+        result = contacts_batch_upsert(account=self.account, actor=self.actor, data=data)
+        return Response(ContactBatchOutput(result).data)
 
 
 GROUP_KEYS = ("add_to_groups", "remove_from_groups")
 
 
-def contacts_batch_upsert(*, account, data: dict) -> dict:
+def contacts_batch_upsert(*, account, actor, data: dict) -> dict:
     """A validated ContactBatchInput through the upsert engine; one outcome per item, in order (SPEC API-4).
 
     Items are validated one by one, so a bad item is rejected with its reason and the others are saved.
@@ -206,19 +207,17 @@ def contacts_batch_upsert(*, account, data: dict) -> dict:
     checked = [_item_checked(item, number_names) for item in data["contacts"]]
     asked = {g for item in checked if isinstance(item, dict) for key in GROUP_KEYS for g in item.get(key) or ()}
     known_groups = existing_group_ids(account=account, ids=asked)
-    outcomes: dict[int, dict] = {}
-    rows, positions = [], []
+    items = []
     for index, item in enumerate(checked):
         if isinstance(item, dict) and (missing := {g for k in GROUP_KEYS for g in item.get(k) or ()} - known_groups):
             item = missing_groups_message(missing)
         if isinstance(item, str):
-            outcomes[index] = {"index": index, "status": Status.REJECTED, "contact_id": None, "reason": item}
+            items.append(BatchItem(index, refused=item))
         else:
-            rows.append(contact_row(item))
-            positions.append(index)
-    result = services.contacts_upsert(
+            items.append(BatchItem(index, contact_row(item), handle_events=data["handle_events"]))
+    results = contacts_batch_run(
         account=account,
-        rows=rows,
+        items=items,
         policy=Policy(
             add_new=data["add_new"],
             update_existing=data["update_existing"],
@@ -226,21 +225,10 @@ def contacts_batch_upsert(*, account, data: dict) -> dict:
         ),
         source=SOURCE,
         groups=groups,
-        emit_events=data["handle_events"],
-        keep_outcomes=True,
+        actor=actor,
     )
-    for outcome in result.outcomes:
-        index = positions[outcome.index - 1]
-        outcomes[index] = {
-            "index": index,
-            "status": outcome.status,
-            "contact_id": outcome.contact_id,
-            "reason": outcome.reason,
-        }
-    ordered = [outcomes[i] for i in sorted(outcomes)]
-    statuses = (Status.NEW, Status.UPDATED, Status.UNCHANGED, Status.REJECTED)
-    counts = {key: sum(1 for outcome in ordered if outcome["status"] == key) for key in statuses}
-    return {"read": len(ordered), **counts, "outcomes": ordered}
+    outcomes = [asdict(result) for result in results]
+    return {"read": len(outcomes), **batch_counts(results), "outcomes": outcomes}
 
 
 def _item_checked(item, number_names: set[str]) -> dict | str:

@@ -32,7 +32,7 @@ class CustomFieldListApi(AccountApiMixin, ListAPIView):
         data = self.validate(CustomFieldInput, request.data)
         field = fields.custom_field_create(
             account=self.account,
-            actor=None,
+            actor=self.actor,
             label=data["label"],
             api_name=data["api_name"],
             kind=data["kind"],

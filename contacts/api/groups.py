@@ -18,7 +18,6 @@ from ..serializers import (
     MembersAddOutput,
     MembersRemoveOutput,
 )
-from ..upsert import Policy, Status
 from .common import JSON_ONLY, SOURCE, contacts_with_groups, group_ref
 
 
@@ -38,7 +37,7 @@ class GroupListApi(AccountApiMixin, ListAPIView):
     @extend_schema(summary="Create a group", request=GroupNameInput, responses={201: GroupOutput})
     def post(self, request):
         data = self.validate(GroupNameInput, request.data)
-        group = services.group_create(account=self.account, actor=None, name=data["name"])
+        group = services.group_create(account=self.account, actor=self.actor, name=data["name"])
         return Response(_group_output(self.account, group.pk), status=status.HTTP_201_CREATED)
 
 
@@ -60,7 +59,7 @@ class GroupDetailApi(AccountApiView):
         group = selectors.group_get(account=self.account, pk=pk)
         data = self.validate(GroupNameInput, request.data, partial=True)
         if "name" in data:
-            services.group_rename(account=self.account, actor=None, group=group, name=data["name"])
+            services.group_rename(account=self.account, actor=self.actor, group=group, name=data["name"])
         return Response(_group_output(self.account, group.pk))
 
     @extend_schema(
@@ -70,7 +69,7 @@ class GroupDetailApi(AccountApiView):
     )
     def delete(self, request, pk: int):
         group = selectors.group_get(account=self.account, pk=pk)
-        services.group_delete(account=self.account, actor=None, group=group)
+        services.group_delete(account=self.account, actor=self.actor, group=group)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -93,19 +92,11 @@ class GroupMembersApi(AccountApiMixin, ListAPIView):
     )
     def post(self, request, pk: int):
         group = selectors.group_get(account=self.account, pk=pk)
-        ids = list(dict.fromkeys(self.validate(ContactIdsInput, request.data)["contact_ids"]))
-        already = set(selectors.group_member_ids(account=self.account, group=group).filter(contact_id__in=ids))
-        result = services.contacts_upsert(
-            account=self.account,
-            rows=[{"id": contact_id} for contact_id in ids],
-            policy=Policy(add_new=False, update_existing=False),
-            source=SOURCE,
-            groups=[group],
-            keep_outcomes=True,
+        ids = self.validate(ContactIdsInput, request.data)["contact_ids"]
+        result = services.group_members_add(
+            account=self.account, actor=self.actor, group=group, contact_ids=ids, source=SOURCE
         )
-        not_found = [ids[o.index - 1] for o in result.outcomes if o.status == Status.REJECTED]
-        joined = len(ids) - len(not_found)
-        return Response({"added": joined - len(already), "already": len(already), "not_found": not_found})
+        return Response(result)
 
 
 class GroupMembersRemoveApi(AccountApiView):
@@ -120,7 +111,7 @@ class GroupMembersRemoveApi(AccountApiView):
     def post(self, request, pk: int):
         group = selectors.group_get(account=self.account, pk=pk)
         ids = set(self.validate(ContactIdsInput, request.data)["contact_ids"])
-        removed = services.group_members_remove(account=self.account, actor=None, group=group, contact_ids=ids)
+        removed = services.group_members_remove(account=self.account, actor=self.actor, group=group, contact_ids=ids)
         return Response({"removed": removed, "not_members": len(ids) - removed})
 
 
@@ -137,5 +128,5 @@ class GroupMergeApi(AccountApiView):
         source = selectors.group_get(account=self.account, pk=pk)
         data = self.validate(GroupMergeInput, request.data)
         target = group_ref(account=self.account, pk=data["into"], field="into")
-        services.group_merge(account=self.account, actor=None, source=source, target=target)
+        services.group_merge(account=self.account, actor=self.actor, source=source, target=target)
         return Response(_group_output(self.account, target.pk))

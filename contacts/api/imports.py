@@ -20,6 +20,7 @@ from ..importers import read_table, rows_estimate
 from ..imports import IGNORE, import_job_language, mapping_suggest, mapping_validate
 from ..models import Group, ImportJob
 from ..serializers import ImportCreateInput, ImportOutput
+from ..sources import Source
 from .common import JSON_ONLY, group_ref
 
 IGNORE_WORDS = {"", "ignore"}
@@ -70,7 +71,7 @@ def _mapping(*, account: Account, headers: list[str], overrides: dict, ignore_un
     return mapping_validate(account=account, headers=headers, mapping=mapping)
 
 
-def import_job_create(*, account: Account, data: dict) -> ImportJob:
+def import_job_create(*, account: Account, actor, data: dict) -> ImportJob:
     """Check an uploaded file and its mapping, store it as an ImportJob, and queue the job after commit.
 
     The API's counterpart of the wizard's first three steps (SPEC IMP-1): the file is read now so that an
@@ -96,9 +97,8 @@ def import_job_create(*, account: Account, data: dict) -> ImportJob:
         group = group_ref(account=account, pk=data["group"], field="group")
     with transaction.atomic():
         if data.get("group_name"):
-            name = data["group_name"].strip()
-            group = selectors.group_list(account=account).filter(name=name).first() or services.group_create(
-                account=account, actor=None, name=name
+            group = services.group_get_or_create(
+                account=account, actor=actor, name=data["group_name"], source=Source.API
             )
         job = ImportJob(
             account=account,
@@ -112,7 +112,7 @@ def import_job_create(*, account: Account, data: dict) -> ImportJob:
                 "update_existing": data["update_existing"],
                 "avoid_losing_data": data["avoid_losing_data"],
                 "headers": [_clean_text(header) for header in headers],
-                "source": "api",
+                "source": Source.API,
                 "language": import_job_language(),
             },
         )
@@ -141,7 +141,7 @@ class ImportListApi(AccountApiMixin, ListAPIView):
     )
     def post(self, request):
         data = self.validate(ImportCreateInput, request.data)
-        job = import_job_create(account=self.account, data=data)
+        job = import_job_create(account=self.account, actor=self.actor, data=data)
         return Response(ImportOutput(job, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -10,128 +10,23 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
+from .. import schema
+
 Field = str | None
 
-FIELDS = (
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "gender",
-    "birth_date",
-    "additional_date",
-    "registration_date",
-    "external_ref",
-    "known_id",
-    "group",
-)
-CUSTOM_PREFIX = "custom:"
+FIELDS = tuple(entry.key for entry in schema.importable())
+CUSTOM_PREFIX = schema.CUSTOM_PREFIX
 MAX_GROUP_COLUMNS = 3
 NEAR_MISS = 0.85
 _NAME = "name"  # "Name" / "שם": the full name, or the first name when a last-name column sits beside it
 _FUZZY_MIN_LENGTH = 4  # below this, one wrong letter is a different word
 
-# (field, rank, phrases): a lower rank wins the field when several columns match it exactly.
+# (field, rank, phrases): a lower rank wins the field when several columns match it exactly. Each field's
+# synonyms live with it in the schema; only the bare "Name", which is no field until the columns around it
+# decide, is this module's.
 _PHRASES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
-    ("first_name", 0, ("first name", "firstname", "first", "given name", "fname", "forename", "שם פרטי", "פרטי")),
-    ("last_name", 0, ("last name", "lastname", "last", "surname", "family name", "lname", "שם משפחה", "משפחה")),
-    ("full_name", 0, ("full name", "fullname", "display name", "contact name", "שם מלא", "שם איש קשר")),
+    *((entry.key, rank, words) for entry in schema.importable() for rank, words in entry.headers),
     (_NAME, 0, ("name", "שם")),
-    (
-        "email",
-        0,
-        (
-            "email",
-            "e-mail",
-            "email address",
-            "e-mail address",
-            "mail",
-            "e-mail 1 - value",
-            "primary email",
-            "אימייל",
-            'דוא"ל',
-            "מייל",
-            "כתובת מייל",
-            "כתובת אימייל",
-            'כתובת דוא"ל',
-            "דואר אלקטרוני",
-        ),
-    ),
-    (
-        "phone",
-        0,
-        (
-            "mobile",
-            "mobile phone",
-            "mobile number",
-            "cell",
-            "cell phone",
-            "cellular",
-            "נייד",
-            "טלפון נייד",
-            "סלולרי",
-            "סלולר",
-            "טלפון סלולרי",
-            "מספר נייד",
-            "פלאפון",
-        ),
-    ),
-    (
-        "phone",
-        1,
-        ("phone", "phone number", "telephone", "tel", "phone 1 - value", "primary phone", "טלפון", "מספר טלפון"),
-    ),
-    ("phone", 2, ("business phone", "home phone", "work phone", "טלפון בבית", "טלפון בעבודה")),
-    ("gender", 0, ("gender", "sex", "מין", "מגדר")),
-    ("birth_date", 0, ("birthday", "birth date", "date of birth", "dob", "תאריך לידה", "יום הולדת")),
-    ("additional_date", 0, ("additional date", "anniversary", "תאריך נוסף", "יום נישואין")),
-    (
-        "registration_date",
-        0,
-        ("registration date", "signup date", "sign up date", "joined", "join date", "date joined"),
-    ),
-    ("registration_date", 0, ("תאריך הצטרפות", "תאריך הרשמה", "תאריך רישום")),
-    ("registration_date", 1, ("created date", "date created", "תאריך יצירה")),
-    (
-        "external_ref",
-        0,
-        (
-            "external id",
-            "external ref",
-            "reference",
-            "ref",
-            "ref id",
-            "reference id",
-            "contactrefid",
-            "lead id",
-            "contact id",
-            "customer id",
-            "client id",
-            "מזהה חיצוני",
-            "מספר לקוח",
-        ),
-    ),
-    # The "ID" column of the platform's own export; an id of another account's export is passed over on import.
-    ("known_id", 0, ("id", "מזהה")),
-    (
-        "group",
-        0,
-        (
-            "group",
-            "groups",
-            "list",
-            "segment",
-            "group membership",
-            "labels",
-            "categories",
-            "tags",
-            "קבוצה",
-            "קבוצות",
-            "רשימה",
-            "שיוך לקבוצה",
-        ),
-    ),
 )
 
 # Columns of the same exports that mean something else, yet are one letter or word from a field

@@ -2,41 +2,32 @@
 
 A chunk is cleaned a column at a time: each field's rule runs over the column, and a value seen before in
 the column (a first name, a segment, a shoe size) is cleaned once. A row is refused for the first field,
-in the order below, that its value fails; `clean_row` runs the same rules on one row.
+in the schema's order (`contacts.schema`), that its value fails; `clean_row` runs the same rules on one row.
 """
 
 import datetime as dt
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from marketing.accounts.models import Account
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
 
-from ..models import Contact, CustomField, Gender
+from .. import schema
+from ..models import CustomField
+from ..schema import LEGACY_SLOTS, MAX_CUSTOM_TEXT, Gender, Kind
 
-DATE_FIELDS = ("birth_date", "additional_date", "registration_date")
-TEXT_FIELDS = ("first_name", "last_name")
-STANDARD_FIELDS = ("first_name", "last_name", "email", "phone", "gender", *DATE_FIELDS, "external_ref")
-LEGACY_SLOTS = (
-    *(f"Text{i}" for i in range(1, 21)),
-    *(f"Number{i}" for i in range(1, 5)),
-    *(f"Date{i}" for i in range(1, 3)),
-)
+STANDARD_FIELDS = tuple(f.key for f in schema.fields())
 REFUSED = "refused"  # a row with this key is rejected with its value as reason (a line a file reader could not read)
 _ROW_KEYS = ("id", "known_id", "groups", "group_ids_add", "group_ids_remove")
 
-# The longest text each field takes (its column's), and its name in a refusal: one rule for files and the API.
-MAX_LENGTH = {name: Contact._meta.get_field(name).max_length for name in (*TEXT_FIELDS, "external_ref")}
-MAX_CUSTOM_TEXT = 1000
-_LABELS = {
-    "first_name": gettext_lazy("First name"),
-    "last_name": gettext_lazy("Last name"),
-    "external_ref": gettext_lazy("External reference"),
-}
+# The longest text each text field takes (the schema's, its column's), and its name in a refusal: one rule for
+# files and the API.
+MAX_LENGTH = schema.max_lengths(Kind.TEXT)
+_LABELS = {f.key: f.label for f in schema.fields()}
 
 
 class RowRejected(Exception):
@@ -92,11 +83,16 @@ def _parse_gender(value) -> str:
 
 
 class FieldCatalog:
-    """The account's custom fields, with the legacy slots created on first use."""
+    """The account's custom fields, with the legacy slots created on first use.
 
-    def __init__(self, account: Account):
+    `fields`: the account's custom fields when the caller has just read them all (no second query).
+    """
+
+    def __init__(self, account: Account, fields: Iterable[CustomField] | None = None):
         self.account = account
-        self.by_name = {f.api_name: f for f in CustomField.objects.filter(account=account)}
+        if fields is None:
+            fields = CustomField.objects.filter(account=account)
+        self.by_name = {f.api_name: f for f in fields}
         self.owner = threading.get_ident()
 
     def field(self, api_name: str) -> CustomField:
@@ -104,7 +100,7 @@ class FieldCatalog:
         if found is None and api_name in LEGACY_SLOTS:
             if threading.get_ident() != self.owner:
                 raise NeedsDatabase(api_name)  # the process reading ahead has no database connection of its own
-            kind = {"T": CustomField.Kind.TEXT, "N": CustomField.Kind.NUMBER, "D": CustomField.Kind.DATE}[api_name[0]]
+            kind = CustomField.Kind(schema.legacy_slot_kind(api_name))
             found, _created = CustomField.objects.get_or_create(
                 account=self.account,
                 api_name=api_name,
@@ -207,11 +203,17 @@ def _refusing_value_errors(parse):
     return clean
 
 
-def _external_ref(value) -> str:
-    text = str(value or "").strip()
-    if len(text) > MAX_LENGTH["external_ref"]:
-        raise _too_long(_LABELS["external_ref"], MAX_LENGTH["external_ref"])
-    return text
+def _reference(field: str):
+    """A text other systems compare (the external reference): kept as sent, only trimmed."""
+    limit, label = MAX_LENGTH[field], _LABELS[field]
+
+    def clean(value) -> str:
+        text = str(value or "").strip()
+        if len(text) > limit:
+            raise _too_long(label, limit)
+        return text
+
+    return clean
 
 
 def _custom(catalog: FieldCatalog, api_name: str):
@@ -235,18 +237,23 @@ def _steps(keys: tuple[str, ...], *, region: str, catalog: FieldCatalog) -> list
     steps: list[_Step] = []
     if "full_name" in present and not present & {"first_name", "last_name"}:
         steps.append(("full_name", "full_name", _full_name, True))
-    steps += [(key, key, _text(key), True) for key in TEXT_FIELDS if key in present]
-    if "email" in present:
-        steps.append(("email", "email", _email, False))
-    if "phone" in present:
-        steps.append(("phone", "phone", _phone(region), False))
-    if "gender" in present:
-        steps.append(("gender", "gender", _refusing_value_errors(_parse_gender), True))
-    steps += [(key, key, _refusing_value_errors(_parse_date), True) for key in DATE_FIELDS if key in present]
-    if "external_ref" in present:
-        steps.append(("external_ref", "external_ref", _external_ref, False))
-    steps += [(key, key, _custom(catalog, key[7:]), True) for key in keys if key.startswith("custom:")]
+    # The schema's stored fields, in its order; a key other systems match by is cleaned value by value.
+    steps += [(f.key, f.key, _rule(f, region), not f.matches) for f in schema.fields() if f.key in present]
+    steps += [(key, key, _custom(catalog, key[7:]), True) for key in keys if key.startswith(schema.CUSTOM_PREFIX)]
     return steps
+
+
+def _rule(field: schema.Field, region: str):
+    """The cleaning rule of a stored built-in field, by its kind."""
+    if field.kind == Kind.EMAIL:
+        return _email
+    if field.kind == Kind.PHONE:
+        return _phone(region)
+    if field.kind == Kind.DATE:
+        return _refusing_value_errors(_parse_date)
+    if field.kind == Kind.CHOICE:  # the gender, the one built-in choice field
+        return _refusing_value_errors(_parse_gender)
+    return _reference(field.key) if field.matches else _text(field.key)
 
 
 class _Refusal:

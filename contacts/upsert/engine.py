@@ -25,6 +25,7 @@ from ..storage import (
     IdPool,
     Record,
     account_has_contacts,
+    memberships_insert,
     record_new,
     records_find,
     records_inserting,
@@ -36,6 +37,10 @@ from .ahead import Prepared, ReadAhead
 from .cleaning import LEGACY_SLOTS, Clean, FieldCatalog, NeedsDatabase, clean_rows
 
 CHUNK_SIZE = 10000
+# An input this short (an API call, a form) skips what only pays off on a large one: asking whether the account
+# has contacts yet (to match a first import only against the keys it wrote), and looking phones up apart from the
+# other keys. The outcome is the same either way (tests/contacts/test_upsert_few_rows.py).
+FEW_ROWS = 20
 
 
 class Status:
@@ -52,6 +57,9 @@ class Policy:
     add_new: bool = True
     update_existing: bool = True
     avoid_losing_data: bool = False
+    # False: a row matches a contact only by its id or reference, never by email or phone; for a caller
+    # that decided itself who is who (the Salesforce sync links each record to exactly one contact).
+    match_by_points: bool = True
 
 
 @dataclass(frozen=True)
@@ -138,11 +146,11 @@ class _OwnKeys:
                 phones(hash(record.phone))
 
 
-def _lookup(account: Account, rows: list[Clean], own: _OwnKeys) -> tuple[dict, dict, dict, dict]:
+def _lookup(account: Account, rows: list[Clean], own: _OwnKeys, by_points: bool) -> tuple[dict, dict, dict, dict]:
     """The account's contacts the rows can match, indexed by id and by each key (the oldest holder first).
 
     A row's phone is looked up only when its id, reference or email found no contact: the phone is the
-    last key a row is matched by.
+    last key a row is matched by. A few rows are looked up in one query, phones included.
     """
     ids, refs, emails = set(), set(), set()
     for row in rows:
@@ -152,25 +160,31 @@ def _lookup(account: Account, rows: list[Clean], own: _OwnKeys) -> tuple[dict, d
         ref, email = values.get("external_ref"), values.get("email")
         if ref:
             refs.add(ref)
-        if email:
+        if email and by_points:
             emails.add(email)
     refs, emails = own.known(refs, own.refs), own.known(emails, own.emails)
-    found = {r.pk: r for r in records_find(account_id=account.pk, ids=ids, refs=refs, emails=emails, phones=set())}
-    found_refs = {r.external_ref for r in found.values() if r.external_ref}
-    found_emails = {r.email for r in found.values() if r.email}
-    phones = set()
-    for row in rows:
-        values = row.values
-        phone = values.get("phone")
-        if not phone or row.contact_id in found:
-            continue
-        if values.get("external_ref") in found_refs or values.get("email") in found_emails:
-            continue
-        phones.add(phone)
-    phones = own.known(phones, own.phones)
-    if phones:
-        for record in records_find(account_id=account.pk, ids=set(), refs=set(), emails=set(), phones=phones):
-            found.setdefault(record.pk, record)
+    # A few rows (an API call, a form): the phones go in the same query as the other keys. A contact found by
+    # the phone of a row that an earlier key matches is never matched by that phone (matching stops at the
+    # first key that finds someone), so the outcome is the same, one round trip sooner.
+    at_once = len(rows) <= FEW_ROWS and not own.active
+    phones = {row.values["phone"] for row in rows if row.values.get("phone")} if at_once and by_points else set()
+    found = {r.pk: r for r in records_find(account_id=account.pk, ids=ids, refs=refs, emails=emails, phones=phones)}
+    if not at_once:
+        found_refs = {r.external_ref for r in found.values() if r.external_ref}
+        found_emails = {r.email for r in found.values() if r.email}
+        phones = set()
+        for row in rows:
+            values = row.values
+            phone = values.get("phone")
+            if not phone or not by_points or row.contact_id in found:
+                continue
+            if values.get("external_ref") in found_refs or values.get("email") in found_emails:
+                continue
+            phones.add(phone)
+        phones = own.known(phones, own.phones)
+        if phones:
+            for record in records_find(account_id=account.pk, ids=set(), refs=set(), emails=set(), phones=phones):
+                found.setdefault(record.pk, record)
     by_id, by_ref, by_email, by_phone = {}, {}, {}, {}
     for pk in sorted(found):
         by_id[pk] = found[pk]
@@ -225,14 +239,24 @@ def _filled(contact: Record, row: Clean) -> Record:
 
 
 class _Engine:
-    def __init__(self, account: Account, policy: Policy, source: str, groups: list[Group], emit_events: bool):
+    def __init__(
+        self,
+        account: Account,
+        policy: Policy,
+        source: str,
+        groups: list[Group],
+        handle_events: bool,
+        actor=None,
+        catalog: FieldCatalog | None = None,
+    ):
         self.account = account
+        self.actor = actor
         self.policy = policy
         self.source = source
         self.groups = groups
-        self.emit_events = emit_events
-        self.catalog = FieldCatalog(account)
-        self.group_ids_by_name = dict(Group.objects.filter(account=account).values_list("name", "id"))
+        self.handle_events = handle_events
+        self.catalog = catalog if catalog is not None else FieldCatalog(account)
+        self.group_ids_by_name: dict[str, int] = {}  # the groups rows named so far (not every group of the account)
         self.own = _OwnKeys()
         self.ids = IdPool()
         self.expected_creates = 0  # new contacts the next chunk is likely to have: ids are taken for them ahead
@@ -240,9 +264,18 @@ class _Engine:
     def group_id(self, name: str) -> int:
         found = self.group_ids_by_name.get(name)
         if found is None:
-            found = Group.objects.get_or_create(account=self.account, name=name[:200])[0].pk
+            from ..services import group_get_or_create  # the services build on this engine
+
+            group = group_get_or_create(account=self.account, actor=self.actor, name=name[:200], source=self.source)
+            found = group.pk
             self.group_ids_by_name[name] = found
         return found
+
+    def _groups_find(self, names: set[str]) -> None:
+        """Learn the ids of the existing groups among `names`, in one query."""
+        if names:
+            found = Group.objects.filter(account=self.account, name__in=names).order_by().values_list("name", "id")
+            self.group_ids_by_name.update(found)
 
     def prepare(self, raw: list[tuple[int, dict]]) -> Prepared:
         """Clean a chunk's rows. Runs in the process reading ahead while the previous chunk is written."""
@@ -286,7 +319,7 @@ class _Engine:
             on_rejected(index, row, reason)
 
     def _write_chunk(self, rows: list[Clean], result: UpsertResult, keep, on_rejected, prepared: Prepared) -> None:
-        found = _lookup(self.account, rows, self.own)
+        found = _lookup(self.account, rows, self.own, self.policy.match_by_points)
         by_ref, by_email, by_phone = found[1:]
         valid_group_ids = self._valid_group_ids(rows)
         base_groups = {g.pk for g in self.groups}
@@ -296,7 +329,9 @@ class _Engine:
         made: set[int] = set()  # the contacts this chunk creates (by object: not all have an id while matching)
         now = timezone.now()
         match = partial(self._match, found=found, now=now)
-        for name in {name for row in rows for name in row.group_names}:
+        names = {name for row in rows for name in row.group_names}
+        self._groups_find(names - self.group_ids_by_name.keys())
+        for name in names:
             self.group_id(name)  # groups named by the rows exist before the new contacts are streamed in
         self.ids.reserve(min(len(rows), self.expected_creates))
         with records_inserting(account_id=self.account.pk, ids=self.ids) as insert:
@@ -343,10 +378,11 @@ class _Engine:
         if contact is None and row.contact_id is not None and row.id_required:
             return None, _("No contact with this id."), None
         if contact is None:
+            by_points = self.policy.match_by_points
             contact = (
                 (by_ref.get(ref) if ref else None)
-                or (by_email.get(email) if email else None)
-                or (by_phone.get(phone) if phone else None)
+                or (by_email.get(email) if email and by_points else None)
+                or (by_phone.get(phone) if phone and by_points else None)
             )
             if contact is not None and ref and contact.external_ref and contact.external_ref != ref:
                 contact = None  # same phone or email, another record of the source (one parent, two children)
@@ -387,19 +423,22 @@ class _Engine:
         else:
             for status, count in Counter(status for _row, _contact, status in chunk.pending).items():
                 setattr(result, status, getattr(result, status) + count)
-        if self.emit_events:
-            events = []
-            if chunk.creates:
-                events.append((EventKind.CONTACT_CREATED, {"contact_ids": [c.pk for c in chunk.creates]}))
-            updated = sorted(set(chunk.updates) - {c.pk for c in chunk.creates}) if chunk.updates else []
-            if updated:  # a contact both made and changed in the chunk is only "created"
-                fields = sorted(chunk.event_fields | {"updated_at"})
-                events.append((EventKind.CONTACT_UPDATED, {"contact_ids": updated, "fields": fields}))
-            events += [(EventKind.GROUP_JOINED, {"group_id": g, "contact_ids": ids}) for g, ids in joined.items()]
-            events += [(EventKind.GROUP_LEFT, {"group_id": g, "contact_ids": ids}) for g, ids in left.items()]
-            for _kind, payload in events:
-                payload["source"] = self.source
-            events_emit_many(account=self.account, events=events)
+        # Always written: other features (the Salesforce sync) react to them; handle_events=False only says
+        # that no automation starts from them.
+        events = []
+        if chunk.creates:
+            events.append((EventKind.CONTACT_CREATED, {"contact_ids": [c.pk for c in chunk.creates]}))
+        updated = sorted(set(chunk.updates) - {c.pk for c in chunk.creates}) if chunk.updates else []
+        if updated:  # a contact both made and changed in the chunk is only "created"
+            fields = sorted(chunk.event_fields | {"updated_at"})
+            events.append((EventKind.CONTACT_UPDATED, {"contact_ids": updated, "fields": fields}))
+        events += [(EventKind.GROUP_JOINED, {"group_id": g, "contact_ids": ids}) for g, ids in joined.items()]
+        events += [(EventKind.GROUP_LEFT, {"group_id": g, "contact_ids": ids}) for g, ids in left.items()]
+        for _kind, payload in events:
+            payload["source"] = self.source
+            if not self.handle_events:
+                payload["handle_events"] = False
+        events_emit_many(account=self.account, events=events)
 
     def _join(self, chunk: _Chunk) -> dict[int, list[int]]:
         joined: dict[int, list[int]] = {}
@@ -426,23 +465,10 @@ class _Engine:
 
 
 def memberships_add(*, account: Account, group_id: int, contact_ids: set[int], source: str) -> list[int]:
-    """Join contacts to a group; returns the ids that were not members before (one query to find them)."""
-    existing = set(
-        GroupMembership.objects.filter(group_id=group_id, contact_id__in=contact_ids).values_list(
-            "contact_id", flat=True
-        )
+    """Join contacts to a group; returns the ids that were not members before (one statement on PostgreSQL)."""
+    return memberships_insert(
+        account_id=account.pk, group_id=group_id, contact_ids=set(contact_ids), joined_at=timezone.now(), source=source
     )
-    fresh = sorted(contact_ids - existing)
-    now = timezone.now()
-    GroupMembership.objects.bulk_create(
-        [
-            GroupMembership(account=account, group_id=group_id, contact_id=cid, joined_at=now, source=source)
-            for cid in fresh
-        ],
-        ignore_conflicts=True,
-        batch_size=CHUNK_SIZE,
-    )
-    return fresh
 
 
 def _prepared_chunks(engine: _Engine, rows: Iterable[dict], size: int) -> Iterator[Prepared]:
@@ -453,6 +479,8 @@ def _prepared_chunks(engine: _Engine, rows: Iterable[dict], size: int) -> Iterat
     if not first:
         return
     if len(first) < size:
+        if len(first) <= FEW_ROWS:
+            engine.own.active = False  # every key is looked up: the same matches, without first asking
         yield engine.prepare(first)
         return
     # A large input allocates millions of short-lived objects and no reference cycles: the cyclic collector
@@ -490,21 +518,28 @@ def contacts_upsert(
     policy: Policy = Policy(),
     source: str,
     groups: Iterable[Group] = (),
-    emit_events: bool = True,
+    handle_events: bool = True,
     keep_outcomes: bool = False,
     on_rejected: Callable[[int, dict, str], None] | None = None,
     on_progress: Callable[[UpsertResult], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    actor=None,
+    catalog: FieldCatalog | None = None,
 ) -> UpsertResult:
     """Create or update contacts from `rows`, chunk by chunk; each chunk commits on its own.
 
-    `groups` are joined by every accepted row. Rows are numbered from 1 in outcomes.
+    `groups` are joined by every accepted row. Rows are numbered from 1 in outcomes. `actor` (a User, an
+    ApiToken or None) is recorded on the groups the rows create by name. Events are always written;
+    `handle_events=False` marks them so that no automation starts from them. `catalog`: the account's custom
+    fields when the caller has read them already.
     """
     groups = list(groups)
     for group in groups:
         if group.account_id != account.pk:
             raise ValueError("group of another account")
-    engine = _Engine(account, policy, source, groups, emit_events)
+    if catalog is not None and catalog.account.pk != account.pk:
+        raise ValueError("field catalog of another account")
+    engine = _Engine(account, policy, source, groups, handle_events, actor, catalog)
     result = UpsertResult()
     chunks = _prepared_chunks(engine, rows, chunk_size)
     with closing(chunks):  # a failed chunk stops the reading process at once

@@ -1,7 +1,6 @@
 """What every contacts screen shares: the permission gates, paging, and the export answer."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
@@ -9,8 +8,6 @@ from marketing.accounts.roles import Perm, has_perm
 from marketing.accounts.views import account_required
 
 from ..exports import export_response
-
-PAGE_SIZE = 50
 
 view_required = account_required(Perm.CONTACTS_VIEW)
 edit_required = account_required(Perm.CONTACTS_EDIT)
@@ -24,13 +21,6 @@ def ensure_can_edit(request) -> None:
     """For screens anyone with CONTACTS_VIEW may open but only CONTACTS_EDIT may change."""
     if not can_edit(request):
         raise PermissionDenied(_("Your role does not allow this."))
-
-
-def paginate(request, items, per_page: int = PAGE_SIZE) -> Page:
-    """A page of `items`; `page.links` are the page numbers to show around it (with "…" between)."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    page.links = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    return page
 
 
 def download(fmt: str, rows, *, basename: str, sheet_title: str):

@@ -5,11 +5,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from marketing.core.paging import paginate
+
 from .. import selectors, services
 from ..exports import contacts_export_rows, group_names_by_contact
 from ..forms import ContactFilterForm, ContactForm
 from ..models import Channel, Group
-from .common import can_edit, download, edit_required, ensure_can_edit, paginate, view_required
+from ..notices import contact_delete_notices
+from ..sources import Source, source_label
+from .common import can_edit, download, edit_required, ensure_can_edit, view_required
 
 
 def _filter_form(request) -> ContactFilterForm:
@@ -59,7 +63,7 @@ def _save(request, form: ContactForm, *, contact_id: int | None):
         account=request.account,
         rows=[form.upsert_row(contact_id=contact_id)],
         policy=policy,
-        source="manual",
+        source=Source.SCREEN,
         keep_outcomes=True,
     )
     outcome = result.outcomes[0]
@@ -120,6 +124,8 @@ def contact_edit(request, pk: int):
         "contact": contact,
         "can_edit": editable,
         "suppressions": _suppression_status(request, contact),
+        "source_label": source_label(contact.source),
+        "delete_notices": contact_delete_notices(account=request.account, contact_ids=[contact.pk]),
         "section": "contacts",
     }
     return render(request, "contacts/contact_form.html", context)

@@ -8,12 +8,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from marketing.core.errors import ApplicationError
+from marketing.core.paging import paginate
 
 from .. import selectors, services
 from ..exports import contacts_export_rows
 from ..forms import GroupForm, GroupMergeForm, GroupSearchForm
 from ..serializers import MAX_ID
-from .common import can_edit, download, edit_required, ensure_can_edit, paginate, view_required
+from .common import can_edit, download, edit_required, ensure_can_edit, view_required
 
 
 @view_required

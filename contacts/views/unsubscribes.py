@@ -5,11 +5,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from marketing.core.errors import ApplicationError
 from marketing.core.normalize import InvalidContactPoint
+from marketing.core.paging import paginate
 from marketing.core.tenancy import tenant_get
 
 from .. import selectors, services
@@ -17,25 +17,14 @@ from ..exports import suppressions_export_rows
 from ..forms import ResubscribeForm, SuppressionFilterForm, SuppressionHistoryForm, SuppressionImportForm
 from ..importers import ImportFileError, read_table
 from ..models import Suppression
-from .common import can_edit, download, edit_required, paginate, view_required
-
-SOURCE_LABELS = {
-    "manual": gettext_lazy("Manual"),
-    "import": gettext_lazy("Import"),
-    "api": gettext_lazy("API"),
-    "link": gettext_lazy("Unsubscribe link"),
-    "email_link": gettext_lazy("Unsubscribe link"),
-    "sms_reply": gettext_lazy("SMS reply"),
-    "sms": gettext_lazy("SMS reply"),
-    "crm": gettext_lazy("CRM sync"),
-    "salesforce": gettext_lazy("CRM sync"),
-}
+from ..sources import Source, source_label
+from .common import can_edit, download, edit_required, view_required
 
 
 def _labelled(rows):
-    """Give each suppression or history entry a `source_label` people can read."""
+    """Give each suppression or history entry a `source_label` people can read (the Source catalogue's)."""
     for row in rows:
-        row.source_label = SOURCE_LABELS.get(row.source, row.source)
+        row.source_label = source_label(row.source)
     return rows
 
 
@@ -107,7 +96,7 @@ def unsubscribe_import(request):
                 account=request.account,
                 points=points,
                 reason=data["reason"].strip(),
-                source="import" if data["file"] else "manual",
+                source=Source.IMPORT if data["file"] else Source.SCREEN,
                 actor=request.user,
             )
             return render(request, "contacts/unsubscribe_result.html", {"result": result, "section": "unsubscribes"})

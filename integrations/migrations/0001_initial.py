@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import integrations.models
+import integrations.salesforce.models
 import marketing.core.fields
 from django.db import migrations, models
 
@@ -101,13 +101,13 @@ class Migration(migrations.Migration):
                 ('pull_leads', models.BooleanField(default=True, verbose_name='bring in Leads')),
                 ('pull_contacts', models.BooleanField(default=True, verbose_name='bring in Contacts')),
                 ('unique_key', models.CharField(choices=[('id', 'Salesforce Id'), ('email', 'Email')], default='id', max_length=8, verbose_name='unique key')),
-                ('field_map', models.JSONField(blank=True, default=integrations.models.default_field_map, verbose_name='field mapping')),
+                ('field_map', models.JSONField(blank=True, default=integrations.salesforce.models.default_field_map, verbose_name='field mapping')),
                 ('status_field', models.CharField(blank=True, help_text='A contact field that receives “Prospect” for Leads and “Customer” for Contacts.', max_length=64, verbose_name='status field')),
                 ('sync_flag_field', models.CharField(blank=True, help_text='A Salesforce checkbox: only flagged records are brought in, and the flag is cleared after.', max_length=80, verbose_name='sync flag field')),
                 ('new_contact_object', models.CharField(choices=[('Lead', 'Lead'), ('Contact', 'Contact')], default='Lead', max_length=8, verbose_name='new platform contacts become')),
                 ('lead_company_default', models.CharField(default='Unknown', max_length=255, verbose_name='company for new Leads')),
                 ('preferred_system', models.CharField(choices=[('salesforce', 'Salesforce'), ('platform', 'This platform')], default='salesforce', max_length=16, verbose_name='when both sides changed, keep')),
-                ('optout_fields', models.JSONField(blank=True, default=integrations.models.default_optout_fields, verbose_name='opt-out fields')),
+                ('optout_fields', models.JSONField(blank=True, default=integrations.salesforce.models.default_optout_fields, verbose_name='opt-out fields')),
                 ('delete_mode', models.CharField(choices=[('leave_groups', 'Remove the contact from the synced groups'), ('delete_contact', 'Delete the contact')], default='leave_groups', max_length=16, verbose_name='when a record is deleted in Salesforce')),
                 ('deleted_marker_field', models.CharField(blank=True, help_text='A Salesforce checkbox set when a contact leaves a synced group, e.g. GRdeleted__c.', max_length=80, verbose_name='removed-from-group marker field')),
                 ('source_label', models.CharField(default='Salesforce', max_length=64, verbose_name='source label')),

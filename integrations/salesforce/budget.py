@@ -20,9 +20,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.models import ApiUsage, Connection
+from integrations.models import Connection
 
 from .errors import BudgetExhausted
+from .models import ApiUsage
 
 __all__ = ["ApiBudget", "BudgetExhausted", "hour_start"]
 

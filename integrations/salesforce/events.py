@@ -6,10 +6,12 @@ from django.db import transaction
 
 from automations.models import Event
 from automations.services import EventKind, events_consumer
+from contacts.sources import Source
 
-from ..models import Connection, SalesforceSettings
+from ..models import Connection
+from .models import SalesforceSettings
 
-SOURCE = "salesforce"
+SOURCE = Source.SALESFORCE
 
 
 def _settings_by_account(events: list[Event]) -> dict[int, SalesforceSettings]:
@@ -25,7 +27,7 @@ def _settings_by_account(events: list[Event]) -> dict[int, SalesforceSettings]:
 @events_consumer(EventKind.CONTACT_UNSUBSCRIBED)
 def unsubscribes_to_salesforce(events: list[Event]) -> None:
     """A platform unsubscribe sets the channel's opt-out field in Salesforce within seconds."""
-    from ..tasks import salesforce_optouts_push
+    from .tasks import salesforce_optouts_push
 
     wanted = _settings_by_account(events)
     for event in events:
@@ -39,7 +41,7 @@ def unsubscribes_to_salesforce(events: list[Event]) -> None:
 
 
 def _group_changes(events: list[Event]) -> None:
-    from ..tasks import salesforce_markers_push
+    from .tasks import salesforce_markers_push
 
     wanted = {a: s for a, s in _settings_by_account(events).items() if s.deleted_marker_field}
     synced = {account: set(settings.synced_groups.values_list("pk", flat=True)) for account, settings in wanted.items()}

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from marketing.core.normalize import InvalidContactPoint, phone_normalize
 
-from ..models import SalesforceSettings
+from .models import SalesforceSettings
 
 SYSTEM_FIELDS = ("Id", "SystemModstamp", "LastModifiedById")
 READ_ONLY_FIELDS = frozenset(

@@ -6,11 +6,13 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ..models import Connection, SalesforceSettings, SyncRun
-from ..services import salesforce_settings_init, sync_run_finish, sync_run_start
+from ..models import Connection, SyncRun
+from ..services import sync_run_finish, sync_run_start
 from .client import SalesforceClient
 from .errors import ApiLimitReached
+from .models import SalesforceSettings
 from .push import Pusher, marker_changes, optout_refs
+from .services import salesforce_settings_init
 
 
 def _push_run(connection: Connection, what: str, work: Callable[[Pusher], None]) -> SyncRun:

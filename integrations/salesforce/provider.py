@@ -1,16 +1,25 @@
 """Salesforce as a provider of the connector interface; registered when the app is ready."""
 
+import os
 from typing import ClassVar
+from urllib.parse import urlparse
 
 from django.utils.translation import gettext as _
 
 from integrations import registry
 from integrations.base import ConnectionStatus
-from integrations.models import Connection, default_field_map
+from integrations.models import Connection, SyncRun
 from marketing.core.errors import ApplicationError, TransientError
 
 from . import auth
 from .client import SalesforceClient
+from .models import default_field_map
+from .sync import salesforce_sync
+
+# Failures that say nothing about the connection itself: the next try may work.
+_PASSING_CODES = frozenset(
+    {"api_limit_reached", "salesforce_limit_exceeded", "api_budget_exhausted", "salesforce_session_rejected"}
+)
 
 
 class SalesforceRuntime:
@@ -28,9 +37,11 @@ class SalesforceRuntime:
                 client.limits()  # the identity service answers even where the REST API is off
                 usage = client.limit_info
         except ApplicationError as exc:
-            return ConnectionStatus(ok=False, code=exc.code, message=exc.message, details=exc.details)
+            return ConnectionStatus(
+                ok=False, code=exc.code, message=exc.message, details=exc.details, passing=exc.code in _PASSING_CODES
+            )
         except TransientError as exc:
-            return ConnectionStatus(ok=False, code="unreachable", message=str(exc))
+            return ConnectionStatus(ok=False, code="unreachable", message=str(exc), passing=True)
         details = dict(who)
         if usage is not None:
             details["api_usage"] = {"used": usage.used, "max": usage.total}
@@ -68,6 +79,9 @@ class SalesforceRuntime:
             field_map[sobject] = rows
         return field_map
 
+    def sync(self, *, full: bool = False) -> SyncRun:
+        return salesforce_sync(connection=self.connection, full=full)
+
     def revoke(self) -> None:
         token = self.connection.refresh_token or self.connection.access_token
         if token and self.connection.login_url:
@@ -79,6 +93,43 @@ class SalesforceProvider:
     name: ClassVar[str] = "Salesforce"
     # What exists today; campaign members and contact moments (SF-12, SF-14) join when they are built.
     features: ClassVar[frozenset[str]] = frozenset({"contacts.pull", "contacts.push", "optout.sync"})
+
+    def validate(self, connection: Connection) -> None:
+        """Where and how to sign in: https URLs, a known sign-in method, a CA bundle that exists, and what the
+        method needs filled in."""
+        url = urlparse(connection.login_url or "")
+        if connection.login_url and (url.scheme != "https" or not url.hostname):
+            raise ApplicationError(
+                _("The login URL must start with https://, e.g. https://login.salesforce.com or your My Domain URL."),
+                details={"field": "login_url"},
+            )
+        if connection.instance_url and urlparse(connection.instance_url).scheme != "https":
+            raise ApplicationError(_("The instance URL must start with https://."), details={"field": "instance_url"})
+        if connection.auth_flow not in Connection.AuthFlow.values:
+            raise ApplicationError(_("Choose a sign-in method."), details={"field": "auth_flow"})
+        if connection.ca_bundle and not os.path.isfile(connection.ca_bundle):
+            raise ApplicationError(
+                _("The CA bundle %(path)s does not exist. Give the path of a PEM file, or leave it empty.")
+                % {"path": connection.ca_bundle},
+                details={"field": "ca_bundle"},
+            )
+        flow = connection.auth_flow
+        required = {"login_url": _("the login URL"), "client_id": _("the client id")}
+        if flow in (
+            Connection.AuthFlow.WEB_SERVER,
+            Connection.AuthFlow.CLIENT_CREDENTIALS,
+            Connection.AuthFlow.PASSWORD,
+        ):
+            required["client_secret"] = _("the client secret")
+        if flow in (Connection.AuthFlow.JWT_BEARER, Connection.AuthFlow.PASSWORD):
+            required["username"] = _("the username")
+        if flow == Connection.AuthFlow.PASSWORD:
+            required["password"] = _("the password and security token")
+        if flow == Connection.AuthFlow.JWT_BEARER:
+            required["jwt_private_key"] = _("the private key")
+        for name, label in required.items():
+            if not getattr(connection, name):
+                raise ApplicationError(_("Fill in %(what)s.") % {"what": label}, details={"field": name})
 
     def runtime(self, connection: Connection) -> SalesforceRuntime:
         return SalesforceRuntime(connection)

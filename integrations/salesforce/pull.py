@@ -16,15 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Group, GroupMembership
-from contacts.services import group_members_remove, suppressions_add
-from contacts.storage import READ_COLUMNS, records_find
+from contacts.selectors import CONTACT_VALUE_COLUMNS, contacts_by_points
+from contacts.services import contacts_delete, group_members_remove, suppressions_add
+from contacts.sources import Source
 from contacts.upsert import Policy, Status, contacts_upsert
 
-from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from ..models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from ..services import sync_error_record, sync_errors_resolve
-from ..storage import refs_find, refs_save
+from ..storage import live_refs, refs_find, refs_save, synced_values_merge
 from .client import SalesforceClient
 from .errors import SalesforceRequestError
+from .linking import HELD, Landing, Linker, baseline
 from .mapping import (
     Comparer,
     ObjectPlan,
@@ -35,11 +37,12 @@ from .mapping import (
     soql_datetime,
     truthy,
 )
+from .models import SalesforceSettings
 
-SOURCE = "salesforce"
+SOURCE = Source.SALESFORCE
 DELETED_WINDOW = timedelta(days=15)
 CONFLICTS_KEPT = 500  # conflicts written to a run's log in full (all are counted)
-CONTACT_VALUE_FIELDS = READ_COLUMNS  # what a mapped platform field can be, as the upsert engine reads it
+CONTACT_VALUE_FIELDS = CONTACT_VALUE_COLUMNS  # what a mapped platform field can be, as the upsert engine reads it
 RETRY_BATCH = 200  # ids per `Id IN (…)` query
 BULK_BATCH = 5000  # records landed per transaction from a bulk result (the upsert engine's chunk)
 
@@ -52,7 +55,7 @@ def bulk_threshold() -> int:
     return getattr(django_settings, "SALESFORCE_BULK_THRESHOLD", 20_000)
 
 
-def _loggable(value):
+def loggable(value):
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -66,6 +69,7 @@ def conversion_link(engine, lead_ref: ExternalRef, contact_id: str, **lead_updat
         defaults={
             "account": engine.account,
             "contact_id": lead_ref.contact_id,
+            "contact_deleted_at": lead_ref.contact_deleted_at,  # a lead deleted here converts into a tombstone
             "synced_values": carried_over(*engine.conversion_plans, lead_ref.synced_values),
         },
     )
@@ -113,9 +117,10 @@ class Puller:
         self.run = run
         self.counts: Counter = Counter()
         self.groups = [settings.inbound_group] if settings.inbound_group_id else []
-        self.policy = Policy(add_new=True, update_existing=True, avoid_losing_data=False)
+        self.policy = Policy(add_new=True, update_existing=True, avoid_losing_data=False, match_by_points=False)
         self._open_errors: bool | None = None
         self.conflicts: list[dict] = []  # the sync log's record of each field both sides changed
+        self.phones_read: dict[str, str] = {}  # raw phone -> stored form, for linking
         self.compare = Comparer(self.account)
         plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
         self.conversion_plans = (plans.get("Lead"), plans.get("Contact"))
@@ -188,7 +193,8 @@ class Puller:
             connection_id=self.connection.pk, object_type=plan.sobject, external_ids=[r["Id"] for r in records]
         )
         currents = self._currents(refs.values())
-        rows, synced, landing, conversions = [], [], [], []
+        landings: list[Landing] = []
+        conversions = []
         newest = None
         ours = self.connection.external_user_id
         for record in records:
@@ -201,35 +207,37 @@ class Puller:
             if plan.sobject == "Lead" and truthy(record.get("IsConverted")):
                 conversions.append((record, ref))
                 continue
+            if ref is not None and ref.contact_id is None:  # its contact was deleted here
+                if not self._brings_back(ref, stamp):
+                    self.counts["deleted_here_kept"] += 1
+                    continue
+                self.counts["brought_back"] += 1
             full = plan.row(record, region=self.account.default_region)
             current = currents.get(ref.contact_id) if ref is not None and ref.deleted_at is None else None
             if current is None:
                 if echo and ours and record.get("LastModifiedById") == ours:
                     self.counts["echo_skipped"] += 1  # our own write coming back
                     continue
-                row = dict(full)
-            else:
-                row = self._resolve(plan, record, ref, full, current)
-                if echo and record.get("LastModifiedById") == ours and self._nothing_new(plan, row, current):
-                    self.counts["echo_skipped"] += 1  # our own write coming back, nothing else changed there
-                    continue
-                row["known_id"] = ref.contact_id  # a linked record updates its own contact, whatever the key
-            rows.append(row)
-            synced.append(full)
-            landing.append((record, stamp))
-        with transaction.atomic():
-            if rows:
-                result = contacts_upsert(
-                    account=self.account,
-                    rows=rows,
-                    policy=self.policy,
-                    source=SOURCE,
-                    groups=self.groups,
-                    keep_outcomes=True,
+                landings.append(Landing(record=record, stamp=stamp, full=full, row=dict(full), ref=ref))
+                continue
+            row = self._resolve(plan, record, ref, full, current)
+            if echo and record.get("LastModifiedById") == ours and self._nothing_new(plan, row, current):
+                self.counts["echo_skipped"] += 1  # our own write coming back, nothing else changed there
+                continue
+            row["known_id"] = ref.contact_id  # a linked record updates its own contact, whatever the key
+            landings.append(
+                Landing(
+                    record=record, stamp=stamp, full=full, row=row, ref=ref, contact_id=ref.contact_id, first_link=False
                 )
-                for index, values in self._stored(rows, result.outcomes).items():
-                    synced[index - 1] = {**synced[index - 1], **values}
-                self._land(plan, synced, landing, result.outcomes)
+            )
+        Linker(puller=self, sobject=plan.sobject).decide([x for x in landings if x.first_link])
+        with transaction.atomic():
+            self._land(plan, [x for x in landings if x.after is None], currents)
+            later = [x for x in landings if x.after is not None and x.after.contact_id is not None]
+            for landing in later:  # onto the contact an earlier record of the page created: the same email
+                landing.contact_id, landing.shared = landing.after.contact_id, True
+                landing.row = {"known_id": landing.contact_id}
+            self._land(plan, later)
             if conversions:
                 self._follow_conversions(conversions)
             if cursor is not None and newest is not None:
@@ -238,6 +246,16 @@ class Puller:
                 cursor.save(update_fields=["watermark", "position", "updated_at"])
         if plan.sync_flag_field:
             self._clear_flags(plan, records)
+
+    def _brings_back(self, ref: ExternalRef, stamp: datetime | None) -> bool:
+        """A record whose contact was deleted here comes back only when the setting allows it and the
+        record changed there after the deletion."""
+        if self.settings.deleted_here != SalesforceSettings.DeletedHere.WHEN_CHANGED:
+            return False
+        return bool(stamp and ref.contact_deleted_at and stamp > ref.contact_deleted_at)
+
+    def plan_is_status(self, local: str) -> bool:
+        return bool(self.settings.status_field) and local == f"custom:{self.settings.status_field}"
 
     def _clear_flags(self, plan: ObjectPlan, records: list[dict]) -> None:
         """Sync-flag mode: records brought in get their flag cleared, 200 a call (after the page committed:
@@ -258,7 +276,7 @@ class Puller:
     def _currents_of(self, ids: set[int]) -> dict[int, dict]:
         if not ids:
             return {}
-        found = records_find(account_id=self.account.pk, ids=ids, refs=set(), emails=set(), phones=set())
+        found = contacts_by_points(account_id=self.account.pk, ids=ids)
         return {r.pk: {name: getattr(r, name) for name in CONTACT_VALUE_FIELDS} for r in found}
 
     def _resolve(self, plan: ObjectPlan, record: dict, ref: ExternalRef, full: dict, current: dict) -> dict:
@@ -281,7 +299,7 @@ class Puller:
             if theirs == before:
                 continue
             mine = contact_value(current, local)
-            if compare(local, mine) not in (before, theirs):
+            if compare(local, mine) not in (compare(local, baseline(base, local)), theirs):
                 winner, kept, lost = ("platform", mine, value) if platform_wins else ("salesforce", value, mine)
                 self.counts["conflicts_total"] += 1
                 if len(self.conflicts) < CONFLICTS_KEPT:
@@ -292,8 +310,8 @@ class Puller:
                             "record": record["Id"],
                             "field": local,
                             "winner": winner,
-                            "kept": _loggable(kept),
-                            "lost": _loggable(lost),
+                            "kept": loggable(kept),
+                            "lost": loggable(lost),
                         }
                     )
                 if platform_wins:
@@ -308,38 +326,46 @@ class Puller:
             for k, v in row.items()
         )
 
-    def _stored(self, rows: list[dict], outcomes) -> dict[int, dict]:
-        """What the platform stored of each landed row's values, by row number. These are the synced
-        values: in the platform's own form, so the push compares them at a glance, and where the platform
-        kept something else (a contact never loses its last way to be reached) the push does not undo it."""
-        landed = {o.contact_id for o in outcomes if o.status != Status.REJECTED}
-        currents = self._currents_of(landed)
-        stored: dict[int, dict] = {}
-        for outcome in outcomes:
-            current = currents.get(outcome.contact_id)
-            if current is None or outcome.status == Status.REJECTED:
-                continue
-            values = stored.setdefault(outcome.index, {})
-            for local in rows[outcome.index - 1]:
-                if local != "known_id":
-                    mine = contact_value(current, local)
-                    values[local] = "" if mine is None else _loggable(mine)
-        return stored
-
-    def _land(self, plan: ObjectPlan, rows: list[dict], landing: list, outcomes) -> None:
-        refs, ok_ids, opt_outs = [], [], {}
-        for outcome in outcomes:
-            record, stamp = landing[outcome.index - 1]
+    def _land(self, plan: ObjectPlan, landings: list[Landing], known: dict | None = None) -> None:
+        """Write the records' values into their contacts, then their refs: each ref remembers the record's own
+        values and, held, the contact's where they differ; the other records of a contact the page changed
+        hold the new values, so the push never carries one record's value to another."""
+        if not landings:
+            return
+        wanted = {x.contact_id for x in landings if x.contact_id}
+        before = {pk: values for pk, values in (known or {}).items() if pk in wanted}
+        before.update(self._currents_of(wanted - set(before)))
+        result = contacts_upsert(
+            account=self.account,
+            rows=[x.row for x in landings],
+            policy=self.policy,
+            source=SOURCE,
+            groups=self.groups,
+            keep_outcomes=True,
+        )
+        after = self._currents_of({o.contact_id for o in result.outcomes if o.status != Status.REJECTED})
+        refs, ok_ids, opt_outs, landed = [], [], {}, []
+        for outcome in result.outcomes:
+            landing = landings[outcome.index - 1]
+            record = landing.record
             if outcome.status == Status.REJECTED:
                 self._failed(plan, record, outcome.reason)
                 continue
+            landing.contact_id = outcome.contact_id
+            landed.append(landing)
             self.counts[outcome.status] += 1
-            synced = {k: v for k, v in rows[outcome.index - 1].items() if k != "known_id"}
-            refs.append((record["Id"], outcome.contact_id, stamp, synced))
+            if landing.shared:
+                self.counts["shared_contact"] += 1
+            elif landing.first_link and outcome.status != Status.NEW:
+                self.counts["linked_existing"] += 1
+            scope = landing.full if landing.first_link else landing.row
+            synced = self._remembered(plan, landing, scope, after.get(outcome.contact_id, {}))
+            refs.append((record["Id"], outcome.contact_id, landing.stamp, synced))
             ok_ids.append(record["Id"])
             for channel in plan.opted_out(record):
                 opt_outs.setdefault(channel, set()).add(outcome.contact_id)
         refs_save(account_id=self.account.pk, connection_id=self.connection.pk, object_type=plan.sobject, rows=refs)
+        self._hold_for_others(plan, landed, before, after)
         if self.has_open_errors():
             sync_errors_resolve(
                 account=self.account,
@@ -349,6 +375,64 @@ class Puller:
                 external_ids=ok_ids,
             )
         self._suppress(opt_outs)
+
+    def _remembered(self, plan: ObjectPlan, landing: Landing, scope: dict, current: dict) -> dict:
+        """A landed record's synced values: its own, in the platform's form where the contact holds the same
+        value; and held, the contact's value where it holds another (None clears a held value)."""
+        fill = self.settings.fill_salesforce_blanks and landing.first_link
+        values: dict = {}
+        for local in scope:
+            if local == "known_id":
+                continue
+            theirs = landing.full.get(local, "")
+            mine = contact_value(current, local)
+            stored = "" if mine is None else loggable(mine)
+            if stored == (theirs if theirs is not None else "") or self.compare(local, mine) == self.compare(
+                local, theirs
+            ):
+                values[local] = stored
+                if landing.ref is not None and (landing.ref.synced_values or {}).get(HELD + local) is not None:
+                    values[HELD + local] = None
+                continue
+            values[local] = loggable(theirs)
+            held = not plan.is_status(local) and not (fill and self.compare(local, theirs) == "")
+            values[HELD + local] = stored if held else None
+        return values
+
+    def _hold_for_others(self, plan: ObjectPlan, landings: list[Landing], before: dict, after: dict) -> None:
+        """The other records of contacts this page changed hold the new values instead of receiving them."""
+        changed: dict[int, set[str]] = {}
+        for landing in landings:
+            old, new = before.get(landing.contact_id), after.get(landing.contact_id)
+            if old is None or new is None:
+                continue
+            fields = {
+                local
+                for local in landing.row
+                if local != "known_id"
+                and self.compare(local, contact_value(old, local)) != self.compare(local, contact_value(new, local))
+            }
+            if fields:
+                changed.setdefault(landing.contact_id, set()).update(fields)
+        if not changed:
+            return
+        landed = {x.record["Id"] for x in landings}
+        others = (
+            live_refs(self.connection)
+            .filter(contact_id__in=list(changed))
+            .exclude(object_type=plan.sobject, external_id__in=landed)
+            .values_list("pk", "contact_id", "synced_values")
+        )
+        merges = []
+        for pk, contact_id, synced in others:
+            synced = synced or {}
+            values = {}
+            for local in changed[contact_id] & set(synced):
+                mine = contact_value(after[contact_id], local)
+                same = self.compare(local, mine) == self.compare(local, synced[local])
+                values[HELD + local] = None if same else ("" if mine is None else loggable(mine))
+            merges.append((pk, values))
+        synced_values_merge(rows=merges)
 
     def has_open_errors(self) -> bool:
         """Whether any inbound record of this connection failed before (checked once a run, and after a failure)."""
@@ -450,10 +534,10 @@ class Puller:
         refs = ExternalRef.objects.filter(
             connection=self.connection, object_type=plan.sobject, external_id__in=external_ids, deleted_at__isnull=True
         )
-        contact_ids = set(refs.values_list("contact_id", flat=True))
+        contact_ids = set(refs.values_list("contact_id", flat=True)) - {None}  # None: deleted here too
+        refs.update(deleted_at=timezone.now())
         if not contact_ids:
             return
-        refs.update(deleted_at=timezone.now())
         self.counts["deleted"] += len(contact_ids)
         still_linked = set(
             ExternalRef.objects.filter(
@@ -462,7 +546,7 @@ class Puller:
         )
         gone = contact_ids - still_linked  # a contact also known as another live record stays as it is
         if self.settings.delete_mode == SalesforceSettings.DeleteMode.DELETE_CONTACT:
-            Contact.objects.filter(account=self.account, pk__in=gone).delete()
+            contacts_delete(account=self.account, actor=None, contact_ids=gone, source=SOURCE)
             return
         group_ids = set(self.settings.synced_groups.values_list("pk", flat=True))
         if self.settings.inbound_group_id:

@@ -19,16 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, GroupMembership, Suppression
+from contacts.sources import Source
 
-from ..models import Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from ..models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from ..services import sync_error_record, sync_errors_resolve
-from ..storage import refs_save, synced_values_merge
+from ..storage import live_refs, refs_save, synced_values_merge
 from .client import COMPOSITE_BATCH, SalesforceClient
 from .errors import SalesforceRequestError
+from .linking import HELD, baseline
 from .mapping import Comparer, ObjectPlan, contact_value, object_plans
-from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_link, overlap
+from .models import SalesforceSettings
+from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_link, loggable, overlap
 
-SOURCE = "salesforce"
+SOURCE = Source.SALESFORCE
 PAGE = 2000  # contacts examined per step
 LOCK_RETRIES = 3  # UNABLE_TO_LOCK_ROW: records written again this many times, with a growing pause
 LOCK_PAUSE_SECONDS = 1.0
@@ -40,13 +43,6 @@ OPTOUT_KEY = "optout:"  # in synced_values, + channel: the opt-out field was set
 def _synced_true(key: str) -> Q:
     """Refs whose synced values hold `key: true` (key lookups: JSON containment is not on every database)."""
     return Q(synced_values__has_key=key) & Q(**{f"synced_values__{key}": True})
-
-
-def live_refs(connection: Connection):
-    """The connection's records that still stand for a platform contact."""
-    return ExternalRef.objects.filter(
-        account_id=connection.account_id, connection=connection, deleted_at__isnull=True, converted_to=""
-    )
 
 
 def marker_changes(connection: Connection, settings: SalesforceSettings, contact_ids: Iterable[int]) -> list[tuple]:
@@ -199,7 +195,8 @@ class Pusher:
             if local not in base:
                 continue  # never synced: the next pull records Salesforce's value first
             mine = contact_value(current, local)
-            if mine == base[local] or self.compare(local, mine) == self.compare(local, base[local]):
+            held = baseline(base, local)  # the contact's value as last reconciled with this record
+            if mine == held or self.compare(local, mine) == self.compare(local, held):
                 continue
             if mine in (None, "") and mapping["remote"] in self._defaults(plan.sobject):
                 continue  # a required field the platform has no value for keeps Salesforce's
@@ -209,6 +206,8 @@ class Pusher:
                 fields[mapping["fallback"]] = None  # cleared here: the pull must not read it back from the fallback
                 origin[mapping["fallback"]] = local
             remember[local] = mine.isoformat() if hasattr(mine, "isoformat") else mine
+            if base.get(HELD + local) is not None:
+                remember[HELD + local] = None  # written there: the record holds the contact's value again
         if not fields:
             return None
         return _Write(
@@ -268,10 +267,7 @@ class Pusher:
         for current in contacts:
             record = found.pop(self.compare("email", current["email"]), None) if current["email"] else None
             if record is not None:
-                # Linked with Salesforce's values as the synced ones: where the contact differs, the next push
-                # sends the contact's values.
-                synced = {k: v for k, v in plan.row(record, region=self.region).items() if not plan.is_status(k)}
-                links.append((record["Id"], current["id"], None, synced))
+                links.append((record["Id"], current["id"], None, self._linked_values(plan, record, current)))
             else:
                 writes.append(self._creation(plan, current))
         if links:
@@ -280,6 +276,22 @@ class Pusher:
             )
             self.counts["linked_there"] += len(links)
         self.write("insert", writes)
+
+    def _linked_values(self, plan: ObjectPlan, record: dict, current: dict) -> dict:
+        """Synced values of a record found there for a contact: its own, with the contact's values held where
+        they differ, so that linking writes nothing; where the record is blank and the setting says so, the
+        contact's value goes there with the next push."""
+        fill = self.settings.fill_salesforce_blanks
+        synced = {}
+        for local, theirs in plan.row(record, region=self.region).items():
+            if plan.is_status(local):
+                continue
+            synced[local] = theirs
+            mine = contact_value(current, local)
+            if self.compare(local, mine) != self.compare(local, theirs):
+                if not (fill and self.compare(local, theirs) == ""):
+                    synced[HELD + local] = "" if mine is None else loggable(mine)
+        return synced
 
     def _existing_by_email(self, plan: ObjectPlan, emails: list[str]) -> dict[str, dict]:
         """Records of the plan's object there with one of these emails and not linked yet, by (compared) email."""

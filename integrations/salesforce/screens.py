@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from contacts.models import Group
-from integrations.models import Connection, SalesforceSettings, SyncError
-from integrations.services import connection_save, salesforce_settings_save
+from integrations.models import Connection, SyncError
+from integrations.services import connection_save
 from marketing.accounts.models import Account, User
-from marketing.core.errors import NotFound
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
 from .client import SalesforceClient
+from .models import SalesforceSettings
+from .services import salesforce_settings_save
 
 OBJECTS = ("Lead", "Contact")
 DESCRIBE_SECONDS = 15 * 60
@@ -142,8 +143,7 @@ def sync_errors_retry_dead(*, account: Account, connection: Connection, actor: U
     A record that failed again since (it has a pending error) has that one made due instead, and of
     several given-up errors of one record only the latest is revived. Returns how many records.
     """
-    if connection.account_id != account.pk:
-        raise NotFound(_("Not found."))
+    ensure_owned(account, connection)
     rows = (
         SyncError.objects.select_for_update()
         .filter(account=account, connection=connection, state__in=(SyncError.State.PENDING, SyncError.State.DEAD))

@@ -1,21 +1,21 @@
-"""One Salesforce sync run, start to end: the service behind the schedule, "Sync now" and the command."""
+"""One Salesforce sync run, start to end: the service behind the schedule and "Sync now" (through the
+registry and the generic `integrations.tasks.connection_sync`) and the sync_salesforce command."""
 
 import logging
-from datetime import timedelta
 
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.core.errors import ApplicationError
 
-from ..models import Connection, SalesforceSettings, SyncRun
-from ..services import connection_pause, salesforce_settings_init, sync_run_finish, sync_run_start
+from ..models import Connection, SyncRun
+from ..services import connection_pause, sync_run_finish, sync_run_start
 from .client import SalesforceClient
 from .errors import ApiLimitReached, SalesforceLimitExceeded
 from .mapping import object_plans
+from .models import SalesforceSettings
 from .pull import Puller, RunCancelled
 from .push import Pusher
+from .services import salesforce_settings_init
 
 logger = logging.getLogger(__name__)
 
@@ -85,20 +85,3 @@ def salesforce_sync(*, connection: Connection, full: bool = False) -> SyncRun:
             stop_reason=stop_reason,
             details={**counts, **({"conflicts": puller.conflicts} if puller.conflicts else {})},
         )
-
-
-def connections_due(now=None) -> list[int]:
-    """Active (or pause-expired) Salesforce connections whose own interval has passed since their last sync."""
-    now = now or timezone.now()
-    candidates = Connection.objects.filter(provider="salesforce").filter(
-        Q(state=Connection.State.ACTIVE) | Q(state=Connection.State.PAUSED, paused_until__lte=now)
-    )
-    running = SyncRun.objects.filter(state=SyncRun.State.RUNNING, started_at__gte=now - timedelta(hours=2))
-    candidates = candidates.exclude(pk__in=running.values("connection_id"))
-    rows = candidates.values_list("pk", "last_sync_at", "schedule_minutes")
-    # In Python: each connection has its own interval, and a duration times a column is not portable SQL.
-    return [
-        pk
-        for pk, last_sync_at, minutes in rows
-        if last_sync_at is None or last_sync_at <= now - timedelta(minutes=minutes)
-    ]

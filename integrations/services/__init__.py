@@ -1,4 +1,5 @@
-"""Every write of the integrations app goes through these services (SPEC INT-1, INT-2)."""
+"""Every write of what connectors share goes through these services (SPEC INT-1, INT-2); a connector's
+own rows have its own services (e.g. `integrations.salesforce.services`)."""
 
 from .connections import (
     connection_disconnect,
@@ -20,12 +21,6 @@ from .errors import (
     sync_errors_resolve,
 )
 from .runs import sync_run_cancel, sync_run_finish, sync_run_start
-from .salesforce_settings import (
-    salesforce_group_unsync,
-    salesforce_past_optouts_start,
-    salesforce_settings_init,
-    salesforce_settings_save,
-)
 
 __all__ = [
     "SYNC_ERROR_BACKOFF_BASE",
@@ -38,10 +33,6 @@ __all__ = [
     "connection_save",
     "connection_test",
     "connection_tokens_save",
-    "salesforce_group_unsync",
-    "salesforce_past_optouts_start",
-    "salesforce_settings_init",
-    "salesforce_settings_save",
     "sync_error_backoff",
     "sync_error_record",
     "sync_error_resolve",

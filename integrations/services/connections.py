@@ -1,9 +1,7 @@
 """Connections: credentials, tokens, tests, pause and disconnect (SPEC INT-1, INT-2)."""
 
-import os
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,22 +10,11 @@ from django.utils.translation import gettext as _
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError, TransientError
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
 from .. import registry
 from ..base import ConnectionStatus
 from ..models import Connection, SyncRun
-from .common import _own
-
-# Codes of failures that say nothing about the connection itself: the next try may work.
-_PASSING_CODES = frozenset(
-    {
-        "unreachable",
-        "api_limit_reached",
-        "salesforce_limit_exceeded",
-        "api_budget_exhausted",
-        "salesforce_session_rejected",
-    }
-)
 
 _SECRET_FIELDS = ("client_secret", "password", "access_token", "refresh_token", "jwt_private_key")
 # Changing any of these makes the saved tokens meaningless.
@@ -38,22 +25,8 @@ _IDENTITY_FIELDS = ("login_url", "auth_flow", "client_id", "client_secret", "use
 
 
 def _validate_connection(connection: Connection) -> None:
-    url = urlparse(connection.login_url or "")
-    if connection.login_url and (url.scheme != "https" or not url.hostname):
-        raise ApplicationError(
-            _("The login URL must start with https://, e.g. https://login.salesforce.com or your My Domain URL."),
-            details={"field": "login_url"},
-        )
-    if connection.instance_url and urlparse(connection.instance_url).scheme != "https":
-        raise ApplicationError(_("The instance URL must start with https://."), details={"field": "instance_url"})
-    if connection.auth_flow not in Connection.AuthFlow.values:
-        raise ApplicationError(_("Choose a sign-in method."), details={"field": "auth_flow"})
-    if connection.ca_bundle and not os.path.isfile(connection.ca_bundle):
-        raise ApplicationError(
-            _("The CA bundle %(path)s does not exist. Give the path of a PEM file, or leave it empty.")
-            % {"path": connection.ca_bundle},
-            details={"field": "ca_bundle"},
-        )
+    """What every connection needs; the provider checks how it signs in."""
+    registry.get(connection.provider).validate(connection)
     if not 1 <= connection.daily_share_percent <= 100:
         raise ApplicationError(
             _("The share of the daily API limit is a percentage from 1 to 100."),
@@ -61,19 +34,6 @@ def _validate_connection(connection: Connection) -> None:
         )
     if connection.schedule_minutes < 1 or connection.hourly_call_cap < 1:
         raise ApplicationError(_("The schedule and the hourly API calls must be at least 1."))
-    required = {"login_url": _("the login URL"), "client_id": _("the client id")}
-    flow = connection.auth_flow
-    if flow in (Connection.AuthFlow.WEB_SERVER, Connection.AuthFlow.CLIENT_CREDENTIALS, Connection.AuthFlow.PASSWORD):
-        required["client_secret"] = _("the client secret")
-    if flow in (Connection.AuthFlow.JWT_BEARER, Connection.AuthFlow.PASSWORD):
-        required["username"] = _("the username")
-    if flow == Connection.AuthFlow.PASSWORD:
-        required["password"] = _("the password and security token")
-    if flow == Connection.AuthFlow.JWT_BEARER:
-        required["jwt_private_key"] = _("the private key")
-    for name, label in required.items():
-        if not getattr(connection, name):
-            raise ApplicationError(_("Fill in %(what)s.") % {"what": label}, details={"field": name})
 
 
 @transaction.atomic
@@ -160,7 +120,7 @@ def connection_tokens_save(
     identity_url: str | None = None,
 ) -> Connection:
     """Keep tokens a grant returned. Written with one UPDATE, so a concurrent settings change is not undone."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     changes: dict[str, Any] = {"access_token": access_token, "updated_at": timezone.now()}
     if refresh_token:
         changes["refresh_token"] = refresh_token
@@ -176,7 +136,7 @@ def connection_tokens_save(
 
 def connection_fail(*, account: Account, connection: Connection, code: str, message: str) -> Connection:
     """Mark the connection as needing a person (bad credentials, revoked authorization, no API access)."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     rows = Connection.objects.filter(pk=connection.pk, account=account).exclude(state=Connection.State.DISCONNECTED)
     now = timezone.now()
     newly = rows.exclude(state=Connection.State.ERROR).update(
@@ -192,7 +152,7 @@ def connection_fail(*, account: Account, connection: Connection, code: str, mess
 
 def connection_test(*, account: Account, connection: Connection, actor: User | None = None) -> ConnectionStatus:
     """Reach the outside system; keep who we are there, and set the state from the outcome."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     if connection.state == Connection.State.DISCONNECTED:
         return ConnectionStatus(
             ok=False, code="disconnected", message=_("This connection is disconnected. Connect it again first.")
@@ -211,7 +171,7 @@ def connection_test(*, account: Account, connection: Connection, actor: User | N
             changes.update(state=Connection.State.ACTIVE, status_message="")
         Connection.objects.filter(pk=connection.pk, account=account).update(**changes)
         connection.refresh_from_db()
-    elif status.code not in _PASSING_CODES:
+    elif not status.passing:
         connection_fail(account=account, connection=connection, code=status.code, message=status.message)
     audit_record(
         account=account,
@@ -225,7 +185,7 @@ def connection_test(*, account: Account, connection: Connection, actor: User | N
 
 def connection_disconnect(*, account: Account, connection: Connection, actor: User | None = None) -> Connection:
     """Revoke our authorization at the provider (best effort), forget the tokens, stop syncing."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     if connection.refresh_token or connection.access_token:
         try:
             registry.get(connection.provider).runtime(connection).revoke()
@@ -253,7 +213,7 @@ def connection_pause(
     *, account: Account, connection: Connection, until: datetime | None, reason: str, actor: User | None = None
 ) -> Connection:
     """Stop syncing until `until` (None: until resumed by a person)."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     updated = (
         Connection.objects.filter(pk=connection.pk, account=account)
         .exclude(state=Connection.State.DISCONNECTED)
@@ -275,7 +235,7 @@ def connection_pause(
 
 
 def connection_resume(*, account: Account, connection: Connection, actor: User | None = None) -> Connection:
-    _own(account, connection)
+    ensure_owned(account, connection)
     Connection.objects.filter(pk=connection.pk, account=account, state=Connection.State.PAUSED).update(
         state=Connection.State.ACTIVE, paused_until=None, status_message="", updated_at=timezone.now()
     )

@@ -13,9 +13,9 @@ from contacts.models import Contact
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
 from ..models import Connection, SyncError, SyncRun
-from .common import _own
 
 SYNC_ERROR_MAX_ATTEMPTS = 5
 SYNC_ERROR_BACKOFF_BASE = timedelta(minutes=1)
@@ -59,7 +59,7 @@ def sync_error_record(
 ) -> SyncError:
     """Note one more failed attempt for a record: the pending error is updated (or opened), retried with
     backoff, and given up ("dead") after SYNC_ERROR_MAX_ATTEMPTS attempts."""
-    _own(account, connection, contact, run)
+    ensure_owned(account, connection, contact, run)
     if direction not in SyncError.Direction.values:
         raise ApplicationError(_("A sync error goes in or out."))
     key = _error_key(
@@ -100,7 +100,7 @@ def sync_error_record(
 @transaction.atomic
 def sync_error_retry(*, account: Account, error: SyncError, actor: User | None = None) -> SyncError:
     """Retry a record at the next run: its error becomes pending and due now."""
-    _own(account, error)
+    ensure_owned(account, error)
     error = SyncError.objects.select_for_update().get(pk=error.pk, account=account)
     now = timezone.now()
     if error.state != SyncError.State.PENDING:
@@ -138,7 +138,7 @@ def sync_error_resolve(
     contact: Contact | None = None,
 ) -> int:
     """The record synced fine: close its open errors (pending or given up). Returns how many."""
-    _own(account, connection, contact)
+    ensure_owned(account, connection, contact)
     key = _error_key(
         connection=connection, direction=direction, object_type=object_type, external_id=external_id, contact=contact
     )
@@ -153,7 +153,7 @@ def sync_errors_resolve(
     *, account: Account, connection: Connection, direction: str, object_type: str, external_ids: Iterable[str]
 ) -> int:
     """`sync_error_resolve` for a batch of records, in one UPDATE per 5,000 ids."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     ids = sorted({i for i in external_ids if i})
     resolved = 0
     for start in range(0, len(ids), 5000):

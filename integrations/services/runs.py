@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
 from ..models import Connection, SyncRun
-from .common import _own
 
 # --- sync runs ----------------------------------------------------------------------------------------
 
@@ -17,7 +17,7 @@ from .common import _own
 @transaction.atomic
 def sync_run_start(*, account: Account, connection: Connection, kind: str) -> SyncRun:
     """Open a run. A pause whose time has passed ends here; a paused, failing or disconnected connection refuses."""
-    _own(account, connection)
+    ensure_owned(account, connection)
     if kind not in SyncRun.Kind.values:
         raise ApplicationError(_("Unknown kind of sync run."))
     connection = Connection.objects.select_for_update().get(pk=connection.pk, account=account)
@@ -60,7 +60,7 @@ def sync_run_finish(
 ) -> SyncRun:
     """Close a run with its totals. Without `state`: stopped when there is a stop reason, partial when
     records failed, succeeded otherwise. A run that already ended (e.g. cancelled) keeps its state."""
-    _own(account, run)
+    ensure_owned(account, run)
     run = SyncRun.objects.select_for_update().get(pk=run.pk, account=account)
     if run.state != SyncRun.State.RUNNING:
         return run
@@ -99,7 +99,7 @@ def sync_run_finish(
 
 def sync_run_cancel(*, account: Account, run: SyncRun, actor: User | None = None) -> SyncRun:
     """Ask a running sync to stop; the engine sees the state and ends at its next batch."""
-    _own(account, run)
+    ensure_owned(account, run)
     SyncRun.objects.filter(pk=run.pk, account=account, state=SyncRun.State.RUNNING).update(
         state=SyncRun.State.CANCELLED, finished_at=timezone.now(), stop_reason=_("Cancelled by a person.")
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from marketing.core.errors import ApplicationError, PermissionDenied
 from marketing.core.normalize import email_normalize, phone_normalize
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
 from .models import Account, Department, Membership, User
 from .roles import Perm, Role, assignable_roles, can_manage_membership, has_perm
@@ -93,8 +94,7 @@ def department_create(*, account: Account, actor: Membership, name: str) -> Depa
 @transaction.atomic
 def department_rename(*, account: Account, actor: Membership, department: Department, name: str) -> Department:
     _require(actor, Perm.DEPARTMENTS_MANAGE)
-    if department.account_id != account.id:
-        raise PermissionDenied(_("Department not found."))
+    ensure_owned(account, department, message=_("Department not found."))
     name = _department_name(name)
     if Department.objects.filter(account=account, name=name).exclude(pk=department.pk).exists():
         raise ApplicationError(_("A department named “%(name)s” already exists.") % {"name": name})
@@ -109,8 +109,7 @@ def department_rename(*, account: Account, actor: Membership, department: Depart
 def department_delete(*, account: Account, actor: Membership, department: Department) -> int:
     """Delete a department; its users stay in the account, without a department."""
     _require(actor, Perm.DEPARTMENTS_MANAGE)
-    if department.account_id != account.id:
-        raise PermissionDenied(_("Department not found."))
+    ensure_owned(account, department, message=_("Department not found."))
     moved = Membership.objects.filter(account=account, department=department).update(department=None)
     audit_record(
         account=account, actor=actor.user, action="department.delete", target=department, data={"name": department.name}
@@ -122,8 +121,7 @@ def department_delete(*, account: Account, actor: Membership, department: Depart
 def _check_assignment(*, account: Account, actor: Membership, role: str, department: Department | None) -> None:
     if role not in assignable_roles(actor):
         raise PermissionDenied(_("You cannot give the role “%(role)s”.") % {"role": Role(role).label})
-    if department is not None and department.account_id != account.id:
-        raise PermissionDenied(_("Department not found."))
+    ensure_owned(account, department, message=_("Department not found."))
     if actor.role == Role.DEPARTMENT_MANAGER and (department is None or department.pk != actor.department_id):
         raise PermissionDenied(_("Department managers add users to their own department only."))
 
@@ -192,6 +190,7 @@ def membership_update(
     department: Department | None,
     fixed_sender_name: str = "",
 ) -> Membership:
+    ensure_owned(account, membership, message=_("User not found."))
     if not can_manage_membership(actor, membership):
         raise PermissionDenied(_("You cannot manage this user."))
     if membership.pk == actor.pk and role != actor.role:
@@ -222,6 +221,7 @@ def _ensure_an_account_manager_remains(*, account: Account, membership: Membersh
 @transaction.atomic
 def membership_set_active(*, account: Account, actor: Membership, membership: Membership, active: bool) -> Membership:
     """Suspend or restore a user's access to this account; their work stays."""
+    ensure_owned(account, membership, message=_("User not found."))
     if not can_manage_membership(actor, membership):
         raise PermissionDenied(_("You cannot manage this user."))
     if membership.pk == actor.pk:

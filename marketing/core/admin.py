@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import (
     SuperuserOnlyMixin,
@@ -40,9 +41,13 @@ class SuperuserOnlyAdmin(SuperuserOnlyMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(TenantScopedAdmin):
-    list_display = ("created_at", "account", "actor", "action", "target_type", "target_id")
+    list_display = ("created_at", "account", "done_by", "action", "target_type", "target_id")
     list_filter = ("action",)
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    @admin.display(description=_("done by"))
+    def done_by(self, obj: AuditEntry) -> str:
+        return obj.done_by
 
     def has_add_permission(self, request):
         return False

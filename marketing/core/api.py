@@ -13,6 +13,11 @@ class AccountApiMixin:
     def account(self):
         return self.request.user.account
 
+    @property
+    def actor(self):
+        """Who acts, for the audit trail: the request's API token."""
+        return self.request.auth
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # who is asking is answered first: 401 before 400
         unknown = sorted(set(request.query_params) - self.query_parameters())

@@ -5,6 +5,8 @@ Every atom an access-log format can use is masked, whatever `--access-logformat`
 variables (`%({raw_uri}e)s`).
 """
 
+from collections.abc import Mapping
+
 from gunicorn.glogging import Logger
 
 from .redaction import MASK, redact_authorization, redact_query, redact_text
@@ -28,9 +30,33 @@ def redact_atom(key: str, value):
     return redact_text(value)
 
 
+class RedactedAtoms(Mapping):
+    """gunicorn's atoms as its access log reads them (as `SafeAtoms`: any case for headers, "-" when missing,
+    quotes escaped), each masked as it is read. Only the atoms the format names are worked on, not the sixty
+    or so a request has (every header and environ variable)."""
+
+    def __init__(self, atoms: dict):
+        self._atoms = atoms
+
+    def __getitem__(self, key: str):
+        if key.startswith("{"):
+            key = key.lower()
+        if key not in self._atoms:
+            return "-"
+        value = redact_atom(key, self._atoms[key])
+        return value.replace('"', '\\"') if isinstance(value, str) else value
+
+    def __contains__(self, key) -> bool:
+        return key in self._atoms
+
+    def __iter__(self):
+        return iter(self._atoms)
+
+    def __len__(self) -> int:
+        return len(self._atoms)
+
+
 class RedactingLogger(Logger):
     """gunicorn's logger with API tokens and other credentials masked in every access-log atom."""
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact_atom(key, value) for key, value in atoms.items()}
+    atoms_wrapper_class = RedactedAtoms

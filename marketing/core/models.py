@@ -27,6 +27,17 @@ class AuditEntry(TenantModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A write through the API is done by a token, not a person: the token, and its name and masked value as they
+    # were then (the entry outlives the token).
+    token = models.ForeignKey(
+        "tokens.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("API token"),
+    )
+    token_label = models.CharField(_("API token name"), max_length=150, blank=True)
     action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
@@ -40,3 +51,10 @@ class AuditEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+    @property
+    def done_by(self) -> str:
+        """Who did it: the person, or the API token (by the name it had then)."""
+        if self.actor_id:
+            return str(self.actor)
+        return self.token_label

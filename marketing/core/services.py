@@ -9,15 +9,33 @@ from .models import AuditEntry
 from .schedules import MANAGED_PREFIX, Schedule
 
 
-def audit_record(*, account, actor, action: str, target=None, data: dict | None = None) -> AuditEntry:
-    return AuditEntry.objects.create(
+def _is_token(actor) -> bool:
+    meta = getattr(actor, "_meta", None)
+    return meta is not None and meta.label_lower == "tokens.apitoken"
+
+
+def audit_entry(*, account, actor, action: str, target=None, data: dict | None = None) -> AuditEntry:
+    """An unsaved row of the audit trail (for bulk_create); `audit_record` writes one. `actor` is who did it:
+    a User, an ApiToken (a write through the API), or None (the system: a task, a sync, a command)."""
+    token = actor if _is_token(actor) else None
+    user = actor if token is None and getattr(actor, "pk", None) else None
+    return AuditEntry(
         account=account,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=user,
+        token=token,
+        token_label=str(token)[:150] if token is not None else "",
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
     )
+
+
+def audit_record(*, account, actor, action: str, target=None, data: dict | None = None) -> AuditEntry:
+    """Write one row of the audit trail (see `audit_entry` for `actor`)."""
+    entry = audit_entry(account=account, actor=actor, action=action, target=target, data=data)
+    entry.save(force_insert=True)
+    return entry
 
 
 def _schedule_fields(schedule: Schedule) -> dict:

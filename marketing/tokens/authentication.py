@@ -1,8 +1,11 @@
 """DRF authentication by API token: the `Authorization: Bearer` header (REST API) and the
 legacy body form `{"User": {"Username", "Token"}}` (SPEC TOK-6)."""
 
+import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -79,6 +82,21 @@ def legacy_payload(request) -> dict:
     return data
 
 
+def _is_member(token: ApiToken, username: str) -> bool:
+    """Whether `username` is an active user of the token's account; a yes is cached as the token is."""
+    seconds = settings.API_TOKEN_CACHE_SECONDS
+    name = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()
+    key = f"api-token-user:{token.pk}:{name}"
+    if seconds and cache.get(key):
+        return True
+    is_member = Membership.objects.filter(account=token.account, user__username__iexact=username, is_active=True)
+    if not is_member.exists():
+        return False
+    if seconds:
+        cache.set(key, True, timeout=seconds)
+    return True
+
+
 class LegacyBodyTokenAuthentication(BaseAuthentication):
     """`{"User": {"Username": "...", "Token": "..."}}`: the username must be a member of the token's account."""
 
@@ -98,10 +116,7 @@ class LegacyBodyTokenAuthentication(BaseAuthentication):
             return None
         principal, token = _authenticate(request, str(user["Token"]))
         username = str(user.get("Username") or "").strip()
-        is_member = Membership.objects.filter(
-            account=token.account, user__username__iexact=username, is_active=True
-        ).exists()
-        if not is_member:
+        if not _is_member(token, username):
             raise exceptions.AuthenticationFailed(
                 _("User.Username does not belong to the account of this token."), code="username_mismatch"
             )

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketing.accounts.models import Account, User
-from marketing.core.errors import ApplicationError, PermissionDenied
+from marketing.core.errors import ApplicationError
 from marketing.core.services import audit_record
+from marketing.core.tenancy import ensure_owned
 
 from .ips import allowed_ips_clean, ip_allowed
 from .models import TOKEN_PREFIX, ApiToken
@@ -136,11 +137,6 @@ def token_ensure_default(*, account: Account, actor: User | None) -> IssuedToken
     return token_create(account=account, actor=actor, name=_("Default token"), is_default=True)
 
 
-def _own(account: Account, token: ApiToken) -> None:
-    if token.account_id != account.id:
-        raise PermissionDenied(_("Token not found."))
-
-
 @transaction.atomic
 def token_update(
     *,
@@ -152,12 +148,13 @@ def token_update(
     allowed_ips: list[str],
     expires_at: datetime | None,
 ) -> ApiToken:
-    _own(account, token)
+    ensure_owned(account, token, message=_("Token not found."))
     fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips, expires_at=expires_at)
     before = {k: getattr(token, k) for k in fields}
     for key, value in fields.items():
         setattr(token, key, value)
     token.save(update_fields=list(fields))
+    _forget(token)
     before["expires_at"] = before["expires_at"].isoformat() if before["expires_at"] else None
     audit_record(account=account, actor=actor, action="token.update", target=token, data={"before": before})
     return token
@@ -165,16 +162,17 @@ def token_update(
 
 @transaction.atomic
 def token_set_active(*, account: Account, actor: User, token: ApiToken, active: bool) -> ApiToken:
-    _own(account, token)
+    ensure_owned(account, token, message=_("Token not found."))
     token.is_active = active
     token.save(update_fields=["is_active"])
+    _forget(token)
     audit_record(account=account, actor=actor, action="token.resume" if active else "token.pause", target=token)
     return token
 
 
 @transaction.atomic
 def token_delete(*, account: Account, actor: User, token: ApiToken) -> None:
-    _own(account, token)
+    ensure_owned(account, token, message=_("Token not found."))
     audit_record(
         account=account,
         actor=actor,
@@ -182,11 +180,37 @@ def token_delete(*, account: Account, actor: User, token: ApiToken) -> None:
         target=token,
         data={"name": token.name, "masked": token.masked},
     )
+    _forget(token)
     token.delete()
 
 
+def _cache_key(digest: str) -> str:
+    return f"api-token:{digest}"
+
+
+def _forget(token: ApiToken) -> None:
+    """Drop the token's verified copy now and again once the change is committed (a request in between may
+    have cached the old row)."""
+    key = _cache_key(token.digest)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def _lookup(raw: str) -> ApiToken | None:
+    """The token (with its account) whose digest `raw` has, or None.
+
+    A token found is kept in the cache for API_TOKEN_CACHE_SECONDS under its digest, so that a burst of calls
+    costs one query, not one a call. Pausing, changing or deleting a token drops it at once (`_forget`); the
+    checks of `token_authenticate` (expiry, pause, allowed IPs, account active) run on every call. A change to
+    the account itself (deactivated by a superuser) reaches the API within those seconds. Unknown values are
+    never cached: each is a query, and the per-address throttle bounds them.
+    """
     digest = _digest(raw)
+    seconds = settings.API_TOKEN_CACHE_SECONDS
+    if seconds:
+        cached = cache.get(_cache_key(digest))
+        if cached is not None:
+            return cached
     match = _TOKEN_RE.match(raw)
     if match:
         token = ApiToken.objects.select_related("account").filter(public_id=match.group(1), is_custom=False).first()
@@ -194,6 +218,8 @@ def _lookup(raw: str) -> ApiToken | None:
         token = ApiToken.objects.select_related("account").filter(digest=digest, is_custom=True).first()
     if token is None or not hmac.compare_digest(token.digest, digest):
         return None
+    if seconds:
+        cache.set(_cache_key(digest), token, timeout=seconds)
     return token
 
 

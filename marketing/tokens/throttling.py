@@ -5,7 +5,15 @@ from .ips import client_ip
 
 
 class TokenRateThrottle(SimpleRateThrottle):
-    """Per-token request rate (SPEC API-4); over it the API answers 429 with Retry-After."""
+    """Per-token request rate (SPEC API-4); over it the API answers 429 with Retry-After.
+
+    A sliding-window counter instead of DRF's list of timestamps: one counter per token and window of the
+    rate's period, and the requests of the last period estimated as this window's count plus the previous
+    window's, weighted by how much of it the last period still covers. Each request reads two numbers and bumps
+    one, atomically, whatever the rate: DRF's list is read and written back whole by every request (9,000
+    timestamps a minute at 150 requests/s) and loses the counts of requests that two workers answer at once.
+    As with DRF, a refused request is not counted.
+    """
 
     scope = "token"
 
@@ -14,6 +22,43 @@ class TokenRateThrottle(SimpleRateThrottle):
         if token is None or not getattr(token, "pk", None):
             return None
         return self.cache_format % {"scope": self.scope, "ident": token.pk}
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        current, previous = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        counts = self.cache.get_many([current, previous])
+        self.elapsed = self.now - window * self.duration
+        self.current, self.previous = counts.get(current, 0), counts.get(previous, 0)
+        if self._estimate(self.elapsed) >= self.num_requests:
+            return self.throttle_failure()
+        if current in counts:
+            try:
+                self.cache.incr(current)
+                return True
+            except ValueError:  # expired in between
+                pass
+        if not self.cache.add(current, 1, timeout=2 * self.duration):
+            self.cache.incr(current)  # another worker started the window first
+        return True
+
+    def _estimate(self, elapsed: float) -> float:
+        """Requests in the period before `elapsed` seconds into the current window."""
+        return self.previous * (1 - elapsed / self.duration) + self.current
+
+    def wait(self) -> float:
+        """Seconds until the estimate falls below the limit (at least 1)."""
+        limit, period = self.num_requests, self.duration
+        if self.current < limit:  # the previous window's share still weighs too much: wait for it to fade
+            seconds = period * (1 - (limit - self.current) / self.previous) - self.elapsed
+        else:  # this window alone is full: it must become the previous one, and fade enough
+            seconds = period - self.elapsed + period * (1 - limit / max(self.current, 1))
+        return max(1.0, seconds)
 
 
 class AnonymousIpRateThrottle(SimpleRateThrottle):

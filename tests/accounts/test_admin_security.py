@@ -22,9 +22,10 @@ from django_celery_beat.models import (
 from django_celery_results.models import GroupResult, TaskResult
 from django_otp.plugins.otp_email.models import EmailDevice
 
-from automations.models import Event
+from automations.models import Event, EventDelivery
 from contacts.models import Contact
-from integrations.models import ApiUsage, Connection, ExternalRef, SalesforceSettings, SyncCursor, SyncError, SyncRun
+from integrations.models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
+from integrations.salesforce.models import ApiUsage, SalesforceSettings
 from marketing.accounts.models import Account, Membership, User
 from marketing.accounts.roles import Role
 from marketing.core.admin_scope import ScopedForeignKeyRawIdWidget, SuperuserOnlyMixin, TenantScopedMixin
@@ -395,6 +396,13 @@ def rows_of_a(account, victim, make_department, make_member):
         ),
         token_create(account=account, actor=victim, name="Token of A").token,
         Event.objects.create(account=account, kind="alpha-only.event", payload={"who": "alpha-only"}),
+        EventDelivery.objects.create(
+            account=account,
+            event=Event.objects.get(kind="alpha-only.event"),
+            consumer="alpha-only.consumer",
+            state=EventDelivery.State.DEAD,
+            last_error="alpha-only error",
+        ),
         connection,
         SalesforceSettings.objects.create(account=account, connection=connection, source_label="Alpha-only label"),
         ExternalRef.objects.create(

@@ -29,6 +29,7 @@ def test_account_screens_show_and_change_nothing_of_another_account(other_accoun
             f"/account/departments/{rows_of_a['department'].pk}/delete/",
         ],
         payload={"name": "taken over", "role": Role.ACCOUNT_MANAGER, "active": "0"},
+        not_found=True,
     )
 
     assert_tenant_isolated(client_for(other_account.owner), case)

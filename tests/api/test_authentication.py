@@ -123,6 +123,7 @@ def test_a_token_of_one_account_reads_nothing_of_another(account, other_account,
             list_urls=["/api/v1/departments/", "/api/v1/departments/?name=Hidden", "/api/v1/account/"],
             object_urls=[f"/api/v1/departments/{secret.pk}/"],
             payload={"name": "stolen"},
+            not_found=True,
         ),
     )
 

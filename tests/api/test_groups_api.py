@@ -5,6 +5,8 @@ import pytest
 from automations.models import Event
 from contacts import services
 from contacts.models import Contact, CustomField, Group, GroupMembership
+from marketing.core.models import AuditEntry
+from marketing.tokens.models import ApiToken
 
 from ..tenancy import TenancyCase, assert_tenant_isolated
 
@@ -162,6 +164,7 @@ def test_another_accounts_groups_are_never_shown_or_changed(account, other_accou
                 f"{URL}{theirs.pk}/merge/",
             ],
             payload={"name": "stolen", "contact_ids": [my_contact.pk, their_member.pk], "into": mine.pk},
+            not_found=True,
         ),
     )
     merged = api.post(f"{URL}{mine.pk}/merge/", {"into": theirs.pk}, format="json")
@@ -220,9 +223,31 @@ def test_another_accounts_custom_fields_are_never_shown(account, other_account, 
             list_urls=["/api/v1/custom-fields/"],
             object_urls=[f"/api/v1/custom-fields/{theirs.pk}/"],
             payload={"label": "stolen"},
+            not_found=True,
         ),
     )
     same_name = api.post(
         "/api/v1/custom-fields/", {"label": "Secret label", "api_name": "secret_field", "kind": "text"}, format="json"
     )
     assert same_name.status_code == 201
+
+
+# --- the audit trail names the token ------------------------------------------------------------------
+
+
+def test_a_group_made_and_filled_through_the_api_is_audited_as_the_token(account, api_for):
+    api = api_for(account, name="Zapier")
+    token = ApiToken.objects.get(account=account, name="Zapier")
+    contact = _contact(account, "+972501111111")
+
+    created = api.post(URL, {"name": "From Zapier"}, format="json").json()
+    added = api.post(f"{URL}{created['id']}/members/", {"contact_ids": [contact.pk]}, format="json").json()
+
+    assert added == {"added": 1, "already": 0, "not_found": []}
+    entries = AuditEntry.objects.filter(account=account, target_id=str(created["id"])).order_by("id")
+    assert [(e.action, e.token, e.actor) for e in entries] == [
+        ("group.create", token, None),
+        ("group.members_add", token, None),
+    ]
+    assert entries[1].data == {"count": 1}
+    assert entries[0].token_label == str(token) and entries[0].done_by.startswith("Zapier (")

@@ -196,5 +196,6 @@ def test_another_accounts_imports_are_never_shown_or_changed(
             list_urls=[URL],
             object_urls=[f"{URL}{job.pk}/", f"{URL}{job.pk}/rejected/"],
             payload={"consent": "true"},
+            not_found=True,
         ),
     )

@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 from automations.models import Event
 from contacts import services
 from contacts.models import Contact, CustomField, Group, GroupMembership
+from marketing.core.models import AuditEntry
+from marketing.tokens.models import ApiToken
 
 URL = "/api/Contact/Update"
 
@@ -232,6 +234,17 @@ def test_add_to_group_name_creates_the_group_once(account, user):
     assert group.memberships.count() == 2
 
 
+def test_a_group_made_by_add_to_group_name_is_audited_as_the_token(account, token_of):
+    user = {"Username": account.owner.username, "Token": token_of(account, name="Contact Form 7")}
+    token = ApiToken.objects.get(account=account, name="Contact Form 7")
+
+    _post(_document(user, [{"PhoneNumber": "0501111111", "AddToGroupName": "Website leads"}]))
+
+    group = Group.objects.get(account=account, name="Website leads")
+    created = AuditEntry.objects.get(account=account, action="group.create")
+    assert (created.target_id, created.token, created.actor) == (str(group.pk), token, None)
+
+
 def test_group_numbers_add_and_remove(account, user):
     a, b, c = (services.group_create(account=account, actor=None, name=n) for n in "ABC")
     dana = _contact(account, [c], phone="+972501111111")
@@ -265,7 +278,7 @@ def test_handle_events_true_fires_the_automation_triggers(account, user):
     }
 
 
-def test_handle_events_false_fires_nothing(account, user):
+def test_handle_events_false_marks_the_events_so_no_automation_starts(account, user):
     group = services.group_create(account=account, actor=None, name="Leads")
     Event.objects.all().delete()
 
@@ -273,7 +286,9 @@ def test_handle_events_false_fires_nothing(account, user):
     body = _post(_document(user, [contact])).json()
 
     assert body["Data"]["New"] == 1 and group.memberships.count() == 1
-    assert not Event.objects.filter(account=account).exists()
+    payloads = dict(Event.objects.filter(account=account).values_list("kind", "payload"))
+    assert set(payloads) == {"contact.created", "group.joined"}
+    assert all(payload["handle_events"] is False for payload in payloads.values())
 
 
 def test_handle_events_is_per_contact_and_the_order_is_kept(account, user):
@@ -287,8 +302,11 @@ def test_handle_events_is_per_contact_and_the_order_is_kept(account, user):
 
     ids = [c["ContactId"] for c in body["Data"]["Contacts"]]
     assert [Contact.objects.get(pk=i).phone for i in ids] == ["+972501111111", "+972502222222", "+972503333333"]
-    created = Event.objects.get(account=account, kind="contact.created")
-    assert created.payload["contact_ids"] == [ids[1]]
+    created = {
+        payload.get("handle_events", True): payload["contact_ids"]
+        for payload in Event.objects.filter(account=account, kind="contact.created").values_list("payload", flat=True)
+    }
+    assert created == {True: [ids[1]], False: [ids[0], ids[2]]}
 
 
 # --- credentials --------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ def run() -> dict:
     from django.db import connection as db
     from django.utils import timezone
 
-    from integrations.models import SalesforceSettings
     from integrations.salesforce.client import SalesforceClient
+    from integrations.salesforce.models import SalesforceSettings
     from integrations.salesforce.push import Pusher
 
     with EmulatorProcess() as emulator:

@@ -80,6 +80,7 @@ def connect(account_slug: str, emulator: EmulatorProcess):
     """A fresh benchmark account with a client-credentials connection and the default settings."""
     from integrations import services
     from integrations.models import Connection
+    from integrations.salesforce import services as salesforce_services
     from marketing.accounts.models import Account, User
     from marketing.accounts.services import account_create
 
@@ -98,7 +99,7 @@ def connect(account_slug: str, emulator: EmulatorProcess):
         ca_bundle=emulator.ca_path,
     )
     services.connection_test(account=account, connection=connection)
-    services.salesforce_settings_init(account=account, connection=connection)
+    salesforce_services.salesforce_settings_init(account=account, connection=connection)
     connection.refresh_from_db()
     return account, connection
 

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from integrations.models import ApiUsage
 from integrations.salesforce.budget import hour_start
+from integrations.salesforce.models import ApiUsage
 from marketing.accounts.demo import DEMO_USERNAME, demo_seed
 from marketing.accounts.models import Department, User
 

@@ -6,6 +6,7 @@ from automations.models import Event
 from contacts import services
 from contacts.models import Contact, Group, GroupMembership, Suppression, SuppressionEvent
 from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.models import AuditEntry
 
 
 def _contact(account, phone, groups=()):
@@ -111,3 +112,75 @@ def test_only_an_explicit_recorded_resubscribe_lifts_a_suppression(account):
     assert not Suppression.objects.filter(account=account).exists()
     history = list(SuppressionEvent.objects.filter(account=account).order_by("id").values_list("action", flat=True))
     assert history == ["suppressed", "resubscribed"]
+
+
+# --- finding or creating a group by name, adding members: each with its audit row ---------------------
+
+
+def test_group_get_or_create_creates_once_with_an_audit_row(account, other_account):
+    services.group_create(account=other_account, actor=None, name="Leads")
+
+    made = services.group_get_or_create(account=account, actor=account.owner, name=" Leads ")
+    found = services.group_get_or_create(account=account, actor=account.owner, name="Leads")
+
+    assert made == found and made.account == account and made.name == "Leads"
+    created = AuditEntry.objects.filter(account=account, action="group.create")
+    assert [(e.target_id, e.actor) for e in created] == [(str(made.pk), account.owner)]
+
+
+def test_group_members_add_counts_and_audits_the_contacts_that_joined(account, other_account):
+    group = services.group_create(account=account, actor=None, name="VIP")
+    member = _contact(account, "+972501111111", [group])
+    newcomer = _contact(account, "+972502222222")
+    theirs = _contact(other_account, "+972503333333")
+
+    result = services.group_members_add(
+        account=account,
+        actor=account.owner,
+        group=group,
+        contact_ids=[member.pk, newcomer.pk, theirs.pk, newcomer.pk],
+        source="manual",
+    )
+
+    assert result == {"added": 1, "already": 1, "not_found": [theirs.pk]}
+    assert set(group.memberships.values_list("contact_id", flat=True)) == {member.pk, newcomer.pk}
+    entry = AuditEntry.objects.get(account=account, action="group.members_add")
+    assert (entry.target_id, entry.actor, entry.data) == (str(group.pk), account.owner, {"count": 1})
+    joined = Event.objects.get(account=account, kind="group.joined")
+    assert joined.payload["contact_ids"] == [newcomer.pk]
+
+
+def test_adding_no_new_member_writes_no_audit_row(account):
+    group = services.group_create(account=account, actor=None, name="VIP")
+    member = _contact(account, "+972501111111", [group])
+
+    result = services.group_members_add(
+        account=account, actor=None, group=group, contact_ids=[member.pk], source="manual"
+    )
+
+    assert result == {"added": 0, "already": 1, "not_found": []}
+    assert not AuditEntry.objects.filter(account=account, action="group.members_add").exists()
+
+
+def test_group_members_add_refuses_another_accounts_group(account, other_account):
+    theirs = services.group_create(account=other_account, actor=None, name="Theirs")
+    mine = _contact(account, "+972501111111")
+
+    with pytest.raises(NotFound):
+        services.group_members_add(account=account, actor=None, group=theirs, contact_ids=[mine.pk], source="x")
+
+    assert not theirs.memberships.exists()
+
+
+def test_groups_named_by_upsert_rows_are_created_through_the_audited_service(account):
+    services.contacts_upsert(
+        account=account,
+        rows=[{"phone": "0501111111", "groups": ["From rows"]}, {"phone": "0502222222", "groups": ["From rows"]}],
+        source="import",
+        actor=account.owner,
+    )
+
+    group = Group.objects.get(account=account, name="From rows")
+    assert group.memberships.count() == 2
+    created = AuditEntry.objects.get(account=account, action="group.create")
+    assert (created.target_id, created.actor) == (str(group.pk), account.owner)

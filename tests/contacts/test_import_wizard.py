@@ -229,5 +229,6 @@ def test_another_accounts_imports_are_out_of_reach(account, other_account, clien
                 f"/contacts/import/{job.pk}/cancel/",
             ],
             payload={"group_choice": "none", "column_0": "phone"},
+            not_found=True,
         ),
     )

@@ -97,6 +97,7 @@ def test_contacts_screens_show_and_change_nothing_of_another_account(other_accou
             "source": group.pk,
             "target": own_group.pk,
         },
+        not_found=True,
     )
 
     assert_tenant_isolated(client_for(other_account.owner), case)

@@ -101,6 +101,25 @@ def test_headers_and_environ_in_a_custom_format_are_masked():
     assert '"Bearer [redacted]"' in line
 
 
+def test_every_atom_a_handler_could_read_is_masked_and_a_missing_one_is_a_dash():
+    cfg = Config()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/x?{LEGACY_QUERY}",
+        "PATH_INFO": "/x",
+        "QUERY_STRING": LEGACY_QUERY,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
+    request = SimpleNamespace(headers=[("AUTHORIZATION", f"Bearer {GENERATED}")])
+    response = SimpleNamespace(status="200 OK", sent=2, headers=[])
+    logger = RedactingLogger(cfg)
+
+    atoms = logger.atoms_wrapper_class(logger.atoms(response, request, environ, dt.timedelta(microseconds=1)))
+
+    assert GENERATED not in repr(dict(atoms)) and CUSTOM not in repr(dict(atoms))
+    assert atoms["{Authorization}i"] == "Bearer [redacted]" and atoms["{x-missing}i"] == "-" and atoms["nope"] == "-"
+
+
 def test_a_token_bearing_referer_is_masked():
     line = gunicorn_access_line("/contacts/", referer=f"https://example.com/api/Contact/Update?{LEGACY_QUERY}")
 

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from contacts.models import Contact, Group
 from integrations import registry, selectors, services
-from integrations.models import Connection, SalesforceSettings, SyncError, SyncRun
+from integrations.models import Connection, SyncError, SyncRun
 from integrations.salesforce import auth
+from integrations.salesforce import services as salesforce_services
+from integrations.salesforce.models import SalesforceSettings
 from integrations.salesforce.provider import SalesforceProvider
 from marketing.core.errors import ApplicationError, NotFound
 from marketing.core.models import AuditEntry
@@ -322,7 +324,7 @@ def test_a_record_that_syncs_fine_resolves_its_errors(account, connection):
 def test_salesforce_settings_keep_what_is_given_and_refuse_unknown_keys(account, connection):
     group = Group.objects.create(account=account, name="From Salesforce")
 
-    settings = services.salesforce_settings_save(
+    settings = salesforce_services.salesforce_settings_save(
         account=account,
         connection=connection,
         values={"unique_key": "email", "delete_mode": "delete_contact"},
@@ -333,9 +335,11 @@ def test_salesforce_settings_keep_what_is_given_and_refuse_unknown_keys(account,
     assert settings.unique_key == "email" and list(settings.synced_groups.all()) == [group]
     assert settings.field_map["Lead"][0] == {"remote": "Email", "local": "email", "translate": {}}
     with pytest.raises(ApplicationError):
-        services.salesforce_settings_save(account=account, connection=connection, values={"bogus": 1})
+        salesforce_services.salesforce_settings_save(account=account, connection=connection, values={"bogus": 1})
     with pytest.raises(ApplicationError):
-        services.salesforce_settings_save(account=account, connection=connection, values={"unique_key": "phone"})
+        salesforce_services.salesforce_settings_save(
+            account=account, connection=connection, values={"unique_key": "phone"}
+        )
     assert SalesforceSettings.objects.get(connection=connection).unique_key == "email"
 
 

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from contacts.models import Contact
 from integrations import services
-from integrations.models import ApiUsage, Connection, SyncError, SyncRun
+from integrations.models import Connection, SyncError, SyncRun
+from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.budget import hour_start
+from integrations.salesforce.models import ApiUsage
 from integrations.salesforce.screens import RemoteField
-from integrations.views import settings as settings_views
+from integrations.salesforce.views import settings as settings_views
 from marketing.accounts.roles import Role
 
 from ..factories import AccountFactory
@@ -63,7 +65,7 @@ def _described(monkeypatch):
 @pytest.fixture
 def connection(account) -> Connection:
     connection = _connect(account)
-    services.salesforce_settings_save(account=account, connection=connection, values={})  # the defaults
+    salesforce_services.salesforce_settings_save(account=account, connection=connection, values={})  # the defaults
     return connection
 
 
@@ -104,7 +106,7 @@ def test_each_screen_renders_in_english(owner_client, connection, url):
 def test_each_screen_renders_right_to_left_in_hebrew(db, client_for, url):
     account = AccountFactory(name="חשבון", slug="hebrew", language="he")
     connection = _connect(account, "he-org.example.test")
-    services.salesforce_settings_save(account=account, connection=connection, values={})
+    salesforce_services.salesforce_settings_save(account=account, connection=connection, values={})
     _run(account, connection, records_in=3)
 
     response = client_for(account.owner).get(url)

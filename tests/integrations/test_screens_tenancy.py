@@ -6,8 +6,10 @@ import pytest
 
 from contacts.models import Contact
 from integrations import services
-from integrations.models import Connection, SalesforceSettings, SyncError, SyncRun
-from integrations.views import settings as settings_views
+from integrations.models import Connection, SyncError, SyncRun
+from integrations.salesforce import services as salesforce_services
+from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce.views import settings as settings_views
 
 from ..factories import AccountFactory
 from ..tenancy import TenancyCase, assert_tenant_isolated
@@ -43,7 +45,7 @@ def _connect(account, host: str, flow: str = Connection.AuthFlow.PASSWORD) -> Co
     connection = services.connection_tokens_save(
         account=account, connection=connection, access_token="access-token", instance_url=f"https://{host}"
     )
-    services.salesforce_settings_save(account=account, connection=connection, values={})
+    salesforce_services.salesforce_settings_save(account=account, connection=connection, values={})
     return connection
 
 
@@ -119,6 +121,7 @@ def test_the_integrations_screens_show_and_change_nothing_of_another_account(cli
             f"{BASE}errors/{dead.pk}/retry/",
         ],
         payload={"tab": "dead"},
+        not_found=True,
     )
 
     assert_tenant_isolated(client_of_b, case)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from contacts.models import Contact, Group
 from integrations import selectors, services
 from integrations.models import Connection, SyncError, SyncRun
+from integrations.salesforce import services as salesforce_services
 from marketing.core.errors import NotFound
 
 from ..tenancy import TenancyCase, assert_tenant_isolated
@@ -85,7 +86,7 @@ def _calls(rows, group_of_b):
         "fail": lambda a: services.connection_fail(account=a, connection=connection, code="x", message="x"),
         "test": lambda a: services.connection_test(account=a, connection=connection),
         "tokens": lambda a: services.connection_tokens_save(account=a, connection=connection, access_token="stolen"),
-        "settings": lambda a: services.salesforce_settings_save(account=a, connection=connection, values={}),
+        "settings": lambda a: salesforce_services.salesforce_settings_save(account=a, connection=connection, values={}),
         "run start": lambda a: services.sync_run_start(account=a, connection=connection, kind="full"),
         "run finish": lambda a: services.sync_run_finish(account=a, run=run, state="failed"),
         "run cancel": lambda a: services.sync_run_cancel(account=a, run=run),
@@ -105,7 +106,7 @@ def _calls(rows, group_of_b):
         "errors resolve": lambda a: services.sync_errors_resolve(
             account=a, connection=connection, direction="in", object_type="Lead", external_ids=["00QB00000000001AAA"]
         ),
-        "group of b": lambda a: services.salesforce_settings_save(
+        "group of b": lambda a: salesforce_services.salesforce_settings_save(
             account=a,
             connection=selectors.connection_get(account=a, provider="salesforce"),
             values={},

@@ -265,6 +265,7 @@ def test_another_accounts_tokens_are_out_of_reach(account, other_account, issue,
                 f"/account/tokens/{token.pk}/delete/",
             ],
             payload={"name": "stolen", "active": "0"},
+            not_found=True,
         ),
     )
 

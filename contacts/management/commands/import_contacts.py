@@ -3,9 +3,11 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from contacts import schema
 from contacts.importers import read_table
 from contacts.imports import import_table, mapping_suggest
-from contacts.models import Group
+from contacts.services import group_get_or_create
+from contacts.sources import Source
 from contacts.upsert import Policy
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError
@@ -20,9 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--group", help="Add every imported contact to this group (created if missing).")
         parser.add_argument(
             "--mapping",
-            help='JSON: {"file header": "field"} (fields: first_name, last_name, full_name, email, phone, gender, '
-            "birth_date, additional_date, registration_date, external_ref, group, custom:<api name>, or null to "
-            "ignore). Unlisted headers use the automatic mapping.",
+            help='JSON: {"file header": "field"} (fields: '
+            + ", ".join(f.key for f in schema.importable())
+            + ", custom:<api name>, or null to ignore). Unlisted headers use the automatic mapping.",
         )
         parser.add_argument("--no-new", action="store_true", help="Do not add new contacts.")
         parser.add_argument("--no-update", action="store_true", help="Do not update existing contacts.")
@@ -45,7 +47,9 @@ class Command(BaseCommand):
                 table = read_table(handle, filename=file)
                 chosen = mapping_suggest(account=found, headers=table.headers)
                 chosen = [overrides.get(h, chosen[i]) for i, h in enumerate(table.headers)]
-                target = Group.objects.get_or_create(account=found, name=group)[0] if group else None
+                target = (
+                    group_get_or_create(account=found, actor=None, name=group, source=Source.IMPORT) if group else None
+                )
                 outcome = import_table(account=found, table=table, mapping=chosen, policy=policy, group=target)
         except FileNotFoundError as exc:
             raise CommandError(f"No such file: {file}") from exc

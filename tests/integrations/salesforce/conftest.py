@@ -8,6 +8,7 @@ import time_machine
 from integrations import services
 from integrations.models import Connection, SyncRun
 from integrations.salesforce import client as client_module
+from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.emulator import EmulatorServer
 from integrations.salesforce.sync import salesforce_sync
 
@@ -76,7 +77,7 @@ def emulator_connection(account, sf) -> Connection:
 def connection(account, sf_emulator) -> Connection:
     connection = emulator_connection(account, sf_emulator)
     services.connection_test(account=account, connection=connection)
-    services.salesforce_settings_init(account=account, connection=connection)
+    salesforce_services.salesforce_settings_init(account=account, connection=connection)
     connection.refresh_from_db()
     return connection
 

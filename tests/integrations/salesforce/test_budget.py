@@ -7,10 +7,11 @@ import time_machine
 from django.utils import timezone
 
 from integrations import services
-from integrations.models import ApiUsage, Connection
+from integrations.models import Connection
 from integrations.salesforce.budget import ApiBudget, BudgetExhausted, hour_start
 from integrations.salesforce.client import SalesforceClient
 from integrations.salesforce.errors import ApiLimitReached, SalesforceLimitExceeded
+from integrations.salesforce.models import ApiUsage
 
 NOON = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
 

@@ -10,7 +10,7 @@ import requests
 from django.utils import timezone
 
 from integrations import services
-from integrations.models import ApiUsage, Connection
+from integrations.models import Connection
 from integrations.salesforce import auth
 from integrations.salesforce import client as client_module
 from integrations.salesforce.client import SalesforceClient
@@ -21,6 +21,7 @@ from integrations.salesforce.errors import (
     SalesforceRequestError,
     SalesforceUnavailable,
 )
+from integrations.salesforce.models import ApiUsage
 from marketing.core.errors import ApplicationError, TransientError
 
 CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}

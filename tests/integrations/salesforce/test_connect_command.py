@@ -5,8 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from integrations import services
-from integrations.models import Connection, SalesforceSettings
+from integrations.models import Connection
+from integrations.salesforce import services as salesforce_services
+from integrations.salesforce.models import SalesforceSettings
 
 
 def _connect(sf, *extra: str) -> str:
@@ -73,7 +74,7 @@ def test_legacy_password_connection(account, sf_emulator):
 def test_running_it_again_keeps_settings_a_person_changed(account, sf_emulator):
     _connect(sf_emulator, "emulator-client-secret", "--ca-bundle", sf_emulator.ca_path)
     connection = Connection.objects.get(account=account)
-    services.salesforce_settings_save(account=account, connection=connection, values={"pull_leads": False})
+    salesforce_services.salesforce_settings_save(account=account, connection=connection, values={"pull_leads": False})
 
     output = _connect(sf_emulator, "emulator-client-secret", "--ca-bundle", sf_emulator.ca_path)
 

@@ -6,9 +6,11 @@ import pytest
 
 from contacts.models import Contact, Group, Suppression
 from integrations import services
-from integrations.models import Connection, ExternalRef, SalesforceSettings, SyncError, SyncRun
+from integrations.models import Connection, ExternalRef, SyncError, SyncRun
+from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.mapping import parse_datetime
-from integrations.salesforce.sync import connections_due
+from integrations.salesforce.models import SalesforceSettings
+from integrations.selectors import connections_due
 
 from .conftest import CLIENT
 from .conftest import lead as _lead
@@ -273,7 +275,7 @@ def test_a_fault_run_ends_in_exactly_the_state_of_a_fault_free_run(
         ca_bundle=sf_emulator.ca_path,
         **CLIENT,
     )
-    services.salesforce_settings_init(account=other_account, connection=clean)
+    salesforce_services.salesforce_settings_init(account=other_account, connection=clean)
     _sync(clean)
     _sync(connection)
     clock.advance(minutes=5)

@@ -7,8 +7,9 @@ import pytest
 from contacts.models import Contact, CustomField, Group, Suppression
 from contacts.services import group_members_remove, suppressions_add
 from contacts.upsert import contacts_upsert
-from integrations.models import ExternalRef, SalesforceSettings, SyncError
+from integrations.models import ExternalRef, SyncError
 from integrations.salesforce import push as push_module
+from integrations.salesforce.models import SalesforceSettings
 from integrations.salesforce.outbound import optouts_push, past_optouts_push
 
 from .conftest import lead as _lead

@@ -8,7 +8,8 @@ import requests
 from django.db import connection as db
 
 from integrations import services, tasks
-from integrations.models import Connection, SalesforceSettings
+from integrations.models import Connection
+from integrations.salesforce.models import SalesforceSettings
 from marketing.accounts.roles import Role
 from marketing.core.fields import decrypt_text
 
@@ -28,7 +29,7 @@ def account(db):
 def sync_calls(monkeypatch):
     """What would be queued for the sync engine (the engine is tested on its own)."""
     calls = []
-    monkeypatch.setattr(tasks.salesforce_sync_run, "delay", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(tasks.connection_sync, "delay", lambda *args, **kwargs: calls.append((args, kwargs)))
     return calls
 
 

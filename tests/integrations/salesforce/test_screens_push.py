@@ -8,8 +8,11 @@ import pytest
 from django.utils import timezone
 
 from contacts.models import Contact, Group, GroupMembership
-from integrations import services, tasks
-from integrations.models import Connection, SalesforceSettings, SyncRun
+from integrations import services
+from integrations.models import Connection, SyncRun
+from integrations.salesforce import services as salesforce_services
+from integrations.salesforce import tasks
+from integrations.salesforce.models import SalesforceSettings
 from marketing.accounts.roles import Role
 from marketing.core.models import AuditEntry
 
@@ -37,7 +40,7 @@ def vip(account) -> Group:
 @pytest.fixture
 def connection(account, vip) -> Connection:
     connection = _connect(account)
-    services.salesforce_settings_save(account=account, connection=connection, values={}, synced_groups=[vip])
+    salesforce_services.salesforce_settings_save(account=account, connection=connection, values={}, synced_groups=[vip])
     return connection
 
 

@@ -5,10 +5,11 @@ import pytest
 from django import forms
 
 from contacts.models import CustomField, Group
-from integrations import services
-from integrations.models import Connection, SalesforceSettings
+from integrations.models import Connection
+from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.client import SalesforceClient
 from integrations.salesforce.errors import SalesforceUnavailable
+from integrations.salesforce.models import SalesforceSettings
 from marketing.accounts.roles import Role
 
 from ...factories import AccountFactory
@@ -28,7 +29,7 @@ def connection(account, sf_emulator) -> Connection:
     sf_emulator.org.add_field("Contact", "Vip__c", "boolean", label="VIP")
     sf_emulator.org.add_field("Lead", "LeadOnlyFlag__c", "boolean", label="Lead only flag")
     connection = emulator_connection(account, sf_emulator)
-    services.salesforce_settings_init(account=account, connection=connection)
+    salesforce_services.salesforce_settings_init(account=account, connection=connection)
     return connection
 
 
@@ -97,6 +98,8 @@ def test_saving_a_mapping_built_from_describe(owner_client, account, connection)
         schedule_minutes="15",
         daily_share_percent="40",
         hourly_call_cap="500",
+        deleted_here="never",
+        fill_salesforce_blanks="on",
     )
 
     response = owner_client.post(URL, data)
@@ -112,6 +115,7 @@ def test_saving_a_mapping_built_from_describe(owner_client, account, connection)
     assert settings.unique_key == "email" and settings.status_field == "status"
     assert settings.sync_flag_field == "Vip__c" and settings.optout_fields == {"email": "HasOptedOutOfEmail", "sms": ""}
     assert list(settings.synced_groups.all()) == [vip] and settings.inbound_group == inbound
+    assert settings.deleted_here == "never" and settings.fill_salesforce_blanks is True
     connection.refresh_from_db()
     assert (connection.schedule_minutes, connection.daily_share_percent, connection.hourly_call_cap) == (15, 40, 500)
     assert connection.access_token  # saving settings keeps the sign-in
