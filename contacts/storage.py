@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Q
 
 from . import schema
-from .models import Contact, GroupMembership
+from .models import Contact, Group, GroupMembership
 
 # The built-in fields' columns (the schema's, in its order), then the rest of a contact row. `_record_of`,
 # `record_new` and `_CopyRows` spell the columns out for speed; tests/contacts/test_schema.py holds them equal.
@@ -270,6 +270,18 @@ def records_update(*, account_id: int, records: Iterable[Record], fields: set[st
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*arrays, account_id])
+
+
+def group_ids_find(*, account_id: int, names: set[str]) -> dict[str, int]:
+    """{name: id} of the account's groups among `names` (one query, not the account's every group)."""
+    if not names:
+        return {}
+    if _postgres():
+        with connection.cursor() as cursor:
+            sql = "SELECT name, id FROM contacts_group WHERE account_id = %s AND name = ANY(%s)"
+            cursor.execute(sql, [account_id, list(names)])
+            return dict(cursor.fetchall())
+    return dict(Group.objects.filter(account_id=account_id, name__in=names).order_by().values_list("name", "id"))
 
 
 def memberships_insert(*, account_id: int, group_id: int, contact_ids: set[int], joined_at, source: str) -> list[int]:

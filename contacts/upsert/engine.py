@@ -25,6 +25,7 @@ from ..storage import (
     IdPool,
     Record,
     account_has_contacts,
+    group_ids_find,
     memberships_insert,
     record_new,
     records_find,
@@ -273,9 +274,7 @@ class _Engine:
 
     def _groups_find(self, names: set[str]) -> None:
         """Learn the ids of the existing groups among `names`, in one query."""
-        if names:
-            found = Group.objects.filter(account=self.account, name__in=names).order_by().values_list("name", "id")
-            self.group_ids_by_name.update(found)
+        self.group_ids_by_name.update(group_ids_find(account_id=self.account.pk, names=names))
 
     def prepare(self, raw: list[tuple[int, dict]]) -> Prepared:
         """Clean a chunk's rows. Runs in the process reading ahead while the previous chunk is written."""

@@ -1,7 +1,7 @@
 """`api_single_contact`: `POST /api/Contact/Update` with one contact per request, as Zapier, Contact Form 7 and
 landing pages send them (SPEC API-2, API-3). Target: ≥ 150 requests/s with p99 ≤ 150 ms at 16 clients.
 
-gunicorn runs as `make run` starts it (GUNICORN_ARGS below mirror the Makefile) with production-like settings:
+gunicorn runs as `make run` starts it (the arguments are read from the Makefile) with production-like settings:
 DEBUG off, PostgreSQL (the database of DATABASE_URL, as for every benchmark), Redis as cache and broker
 (`BENCH_REDIS_URL`, database 8 by default; no Celery worker runs, the dispatch tasks wait in the queue and are
 removed afterwards). The per-token rate limit is raised for the run (API_RATE_PER_TOKEN), or one token could
@@ -9,7 +9,7 @@ not send more than its 10 requests/s: the throttle still runs and counts every r
 
 Threaded clients (plain http.client: the load generator shares the machine with the server, so it is kept light)
 send 8 and then 16 at a time for `BENCH_API_SECONDS` each (30 by default). Nine requests in ten bring a new
-contact (a distinct phone and email, the group "Website leads", every fifth one URL-encoded in `json=` as Zapier
+contact (a distinct phone and email, the group "Website leads", one in five URL-encoded in `json=` as Zapier
 sends it); one in ten changes the first name of a contact an earlier request created. Afterwards the account's
 contacts are counted: each accepted new contact stored exactly once, no phone or email twice, each update on the
 contact it was meant for.
@@ -19,6 +19,8 @@ import http.client
 import json
 import os
 import random
+import re
+import shlex
 import socket
 import statistics
 import subprocess
@@ -42,18 +44,30 @@ PATH = "/api/Contact/Update"
 UPDATE_SHARE = 0.1
 WARM_UP_REQUESTS = 40
 TARGET_RPS, TARGET_P99_MS = 150, 150
-# As the Makefile's `run` target starts it.
-GUNICORN_ARGS = (
-    "marketing.wsgi",
-    "--workers",
-    "2",
-    "--access-logfile",
-    "-",
-    "--logger-class",
-    "marketing.core.gunicorn_logging.RedactingLogger",
-)
 PREFIXES = ("050", "052", "053", "054", "058")
 FIRST = ("Dana", "נועה", "John", "מיכל", "Omer", "Sarah")
+
+
+def gunicorn_args() -> list[str]:
+    """The arguments the Makefile's `run` target gives gunicorn (workers, worker class, logger …), but `--bind`."""
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text().replace("\\\n", " ")
+    found = re.search(r"/gunicorn (marketing\.wsgi [^&\n]*)", makefile)
+    if found is None:
+        raise RuntimeError("no gunicorn command in the Makefile's run target")
+    args = shlex.split(found.group(1))
+    if "--bind" in args:
+        at = args.index("--bind")
+        del args[at : at + 2]
+    if any("$(" in arg for arg in args):
+        raise RuntimeError(f"a make variable left in the gunicorn command: {args}")
+    return args
+
+
+def _workers(args: list[str]) -> int:
+    for flag in ("--workers", "-w"):
+        if flag in args:
+            return int(args[args.index(flag) + 1])
+    return 1
 
 
 def _free_port() -> int:
@@ -81,7 +95,7 @@ def _server(port: int, log) -> subprocess.Popen:
         "API_RATE_PER_TOKEN": RATE,
     }
     return subprocess.Popen(
-        [str(gunicorn), *GUNICORN_ARGS, "--bind", f"127.0.0.1:{port}"],
+        [str(gunicorn), *gunicorn_args(), "--bind", f"127.0.0.1:{port}"],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=log,
@@ -297,7 +311,8 @@ def run() -> dict:
     _forget_queued_tasks()
     last = levels[-1]
     return {
-        "workers": 2,
+        "gunicorn": " ".join(gunicorn_args()),
+        "workers": _workers(gunicorn_args()),
         "load_average_after": round(os.getloadavg()[0], 2),
         "levels": levels,
         "warm_up_errors": warm["errors"],
