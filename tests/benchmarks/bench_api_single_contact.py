@@ -34,6 +34,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from .cleanup import account_drop
+
 NAME = "api_single_contact"
 SECONDS = float(os.environ.get("BENCH_API_SECONDS", "30"))
 LEVELS = tuple(int(n) for n in os.environ.get("BENCH_API_CLIENTS", "8,16").split(","))
@@ -130,22 +132,12 @@ def _cpu_seconds(server: subprocess.Popen) -> float:
     return total / tick
 
 
-def _drop(account) -> None:
-    """Remove the benchmark account's rows in SQL (events and memberships first, as the import benchmark does)."""
-    if account is None:
-        return
-    with connection.cursor() as cursor:
-        for table in ("automations_event", "contacts_groupmembership", "contacts_contact"):
-            cursor.execute(f"DELETE FROM {table} WHERE account_id = %s", [account.pk])
-    account.delete()
-
-
 def _account():
     from marketing.accounts.models import Account, User
     from marketing.accounts.services import account_create
     from marketing.tokens.services import token_create
 
-    _drop(Account.objects.filter(slug=SLUG).first())
+    account_drop(Account.objects.filter(slug=SLUG).first())
     owner, _ = User.objects.get_or_create(username="bench-api-owner")
     account = account_create(name="Bench API", slug=SLUG, owner=owner)
     issued = token_create(account=account, actor=owner, name="Bench")
@@ -307,7 +299,7 @@ def run() -> dict:
                 server.wait(timeout=30)
     stored = _stored(account)
     accepted_new = warm["new"] + sum(level["accepted_new"] for level in levels)
-    _drop(account)
+    account_drop(account)
     _forget_queued_tasks()
     last = levels[-1]
     return {

@@ -14,6 +14,8 @@ import time
 
 from django.db import connection
 
+from .cleanup import account_drop
+
 NAME = "import_1m"
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 
@@ -46,22 +48,12 @@ def write_file(path: str, rows: int, seed: int = 42) -> None:
                 unique += 1
 
 
-def _drop(account) -> None:
-    """Remove a benchmark account's rows in SQL (the ORM's cascade would load a million contacts)."""
-    if account is None:
-        return
-    with connection.cursor() as cursor:
-        for table in ("automations_event", "contacts_groupmembership", "contacts_contact"):
-            cursor.execute(f"DELETE FROM {table} WHERE account_id = %s", [account.pk])
-    account.delete()
-
-
 def _account():
     from contacts.models import CustomField
     from marketing.accounts.models import Account, User
     from marketing.accounts.services import account_create
 
-    _drop(Account.objects.filter(slug="bench-import").first())
+    account_drop(Account.objects.filter(slug="bench-import").first())
     owner, _ = User.objects.get_or_create(username="bench-import-owner")
     account = account_create(name="Bench import", slug="bench-import", owner=owner)
     CustomField.objects.create(account=account, api_name="shoe_size", label="shoe size", kind="number")
@@ -114,7 +106,7 @@ def run() -> dict:
         from contacts.models import Contact
 
         stored = Contact.objects.filter(account=account).count()
-        _drop(account)
+        account_drop(account)
     first_rate = first["read"] / first["seconds"]
     second_rate = second["read"] / second["seconds"]
     copy_rate = ROWS / copy_seconds if copy_seconds else None

@@ -4,6 +4,8 @@ import multiprocessing
 import tempfile
 from datetime import UTC, datetime, timedelta
 
+from .cleanup import account_drop
+
 SEED_BATCH = 100
 SEED_SPACING = timedelta(minutes=2)
 
@@ -105,17 +107,4 @@ def connect(account_slug: str, emulator: EmulatorProcess):
 
 
 def drop(account) -> None:
-    from django.db import connection as db
-
-    with db.cursor() as cursor:
-        for table in (
-            "integrations_externalref",
-            "integrations_syncerror",
-            "automations_event",
-            "contacts_groupmembership",
-            "contacts_suppressionevent",
-            "contacts_suppression",
-            "contacts_contact",
-        ):
-            cursor.execute(f"DELETE FROM {table} WHERE account_id = %s", [account.pk])
-    account.delete()
+    account_drop(account)
