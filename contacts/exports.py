@@ -14,9 +14,10 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -26,6 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from marketing.accounts.models import Account
+from marketing.core.texts import rendered
 
 from . import schema
 from .models import Contact, CustomField, GroupMembership, Suppression
@@ -130,15 +132,17 @@ def contacts_export_rows(account: Account, queryset: QuerySet[Contact]) -> Itera
 
 
 def suppressions_export_rows(account: Account, queryset: QuerySet[Suppression]) -> Iterator[list]:
-    """removes.csv: point, channel, date (account time zone), reason."""
+    """removes.csv: point, channel, date (account time zone), reason (a stored reason in the language active now)."""
     tz = zoneinfo.ZoneInfo(account.time_zone)
     queryset = queryset.filter(account=account)
+    language = translation.get_language() or settings.LANGUAGE_CODE  # a streamed download is read after the view
 
     def rows() -> Iterator[list]:
         yield list(SUPPRESSION_HEADER)
-        for batch in _chunked(queryset.values_list("point", "channel", "created_at", "reason"), CHUNK_SIZE):
-            for point, channel, created_at, reason in batch:
-                yield [point, channel, _local(created_at, tz), reason]
+        with translation.override(language):
+            for batch in _chunked(queryset.values_list("point", "channel", "created_at", "reason"), CHUNK_SIZE):
+                for point, channel, created_at, reason in batch:
+                    yield [point, channel, _local(created_at, tz), rendered(reason)]
 
     return rows()
 

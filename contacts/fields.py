@@ -12,7 +12,7 @@ from django.db.models import F, Func, JSONField, Value
 from django.utils.translation import gettext as _
 
 from marketing.accounts.models import Account, User
-from marketing.core.errors import ApplicationError
+from marketing.core.errors import ApplicationError, FieldErrors
 from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
 
@@ -173,13 +173,14 @@ def custom_field_create(
     """A new custom field; its API name is checked once here and never changes afterwards."""
     if kind not in CustomField.Kind.values:
         raise ApplicationError(_("Choose the type of the field."), details={"field": "kind"})
-    field = CustomField.objects.create(
-        account=account,
-        label=_clean_label(account, label),
-        api_name=_clean_api_name(account, api_name),
-        kind=kind,
-        choices=_clean_choices(kind, choices),
-    )
+    errors = FieldErrors()  # every refused value at once
+    cleaned = {
+        "label": errors.check("label", _clean_label, account, label),
+        "api_name": errors.check("api_name", _clean_api_name, account, api_name),
+        "choices": errors.check("choices", _clean_choices, kind, choices),
+    }
+    errors.raise_any()
+    field = CustomField.objects.create(account=account, kind=kind, **cleaned)
     audit_record(
         account=account, actor=actor, action="custom_field.create", target=field, data={"api_name": field.api_name}
     )
@@ -193,9 +194,14 @@ def custom_field_update(
     """Change a field's label, and the choices of a choice field. The API name and the type stay."""
     ensure_owned(account, field, message=_("Field not found."))
     old = {"label": field.label, "choices": list(field.choices)}
-    field.label = _clean_label(account, label, exclude=field.pk)
+    errors = FieldErrors()
+    new_label = errors.check("label", _clean_label, account, label, exclude=field.pk)
     if field.kind == CustomField.Kind.CHOICE and choices is not None:
-        field.choices = _clean_choices(field.kind, choices)
+        new_choices = errors.check("choices", _clean_choices, field.kind, choices)
+    else:
+        new_choices = field.choices
+    errors.raise_any()
+    field.label, field.choices = new_label, new_choices
     field.save(update_fields=["label", "choices"])
     audit_record(account=account, actor=actor, action="custom_field.update", target=field, data={"old": old})
     return field

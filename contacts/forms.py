@@ -305,7 +305,8 @@ class SuppressionFilterForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["q"].widget.attrs.update({"placeholder": _("Phone or email"), "type": "search", "dir": "ltr"})
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs.update({"placeholder": _("Phone or email"), "dir": "ltr"})
 
     def selector_kwargs(self) -> dict:
         data = _checked(self)
@@ -315,6 +316,34 @@ class SuppressionFilterForm(BootstrapMixin, forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }
+
+
+class SuppressionAddForm(BootstrapMixin, forms.Form):
+    """UNS-2: unsubscribe one phone or email from the list screen. The service checks the value."""
+
+    BOTH = "both"
+
+    point = forms.CharField(
+        label=_("Phone or email"),
+        max_length=254,
+        widget=_ltr(autocomplete="off", spellcheck="false"),
+        error_messages={"required": _("Type a phone number or an email address.")},
+    )
+    channel = forms.ChoiceField(
+        label=_("Unsubscribe from"),
+        choices=[(Channel.SMS, _("SMS")), (Channel.EMAIL, _("Email")), (BOTH, _("SMS and email"))],
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Choose SMS, email or both.")},
+    )
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "add_%s")  # the filter and import forms on the same page have these names too
+        super().__init__(*args, **kwargs)
+
+    def channels(self) -> list[str]:
+        chosen = self.cleaned_data["channel"]
+        return [Channel.SMS, Channel.EMAIL] if chosen == self.BOTH else [chosen]
 
 
 class SuppressionImportForm(BootstrapMixin, forms.Form):

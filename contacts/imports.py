@@ -1,12 +1,16 @@
 """Imports (SPEC IMP-1…7): a table read by `contacts.importers`, mapped to fields, fed to the upsert engine.
 
 The wizard, the Celery job and `manage.py import_contacts` all run `import_table`.
+
+What a job writes for later — the reasons of its rejected rows, the headers of that file, its failure — is
+stored as message ids with their parameters (`marketing.core.texts`): each person reads it in their own
+language, whoever started the job. `rejected_rows_rendered` reads the file of rejected rows back, rendered.
 """
 
 import csv
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,16 +19,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError, TransientError
+from marketing.core.texts import Text, rendered, stored
 
 from . import schema
 from .importers import (
     FIELDS,
     MAX_GROUP_COLUMNS,
     Table,
+    header_label,
+    header_text,
     mapping_restore,
     mapping_save,
     mapping_signature,
@@ -53,7 +60,7 @@ class ImportOutcome:
 def mapping_validate(*, account: Account, headers: list[str], mapping: list[str | None]) -> list[str | None]:
     """Every column mapped to a known field or explicitly ignored; at least one contact point."""
     if len(mapping) != len(headers):
-        raise ApplicationError(_("Map every column of the file, or mark it “ignore”."))
+        raise ApplicationError(Text(gettext_noop("Map every column of the file, or mark it “ignore”.")))
     custom = set(CustomField.objects.filter(account=account).values_list("api_name", flat=True))
     seen: set[str] = set()
     for header, key in zip(headers, mapping, strict=True):
@@ -61,14 +68,18 @@ def mapping_validate(*, account: Account, headers: list[str], mapping: list[str 
             continue
         known = key in STANDARD_KEYS or (key.startswith("custom:") and key[7:] in custom)
         if not known:
-            raise ApplicationError(_("Column “%(column)s” is mapped to an unknown field.") % {"column": header})
+            raise ApplicationError(
+                Text(gettext_noop("Column “%(column)s” is mapped to an unknown field."), column=header_text(header))
+            )
         if key != "group" and key in seen:
-            raise ApplicationError(_("Two columns are mapped to the same field (%(field)s).") % {"field": key})
+            raise ApplicationError(
+                Text(gettext_noop("Two columns are mapped to the same field (%(field)s)."), field=key)
+            )
         seen.add(key)
     if mapping.count("group") > MAX_GROUP_COLUMNS:
-        raise ApplicationError(_("A file can have up to three group columns."))
+        raise ApplicationError(Text(gettext_noop("A file can have up to three group columns.")))
     if not seen & MATCHING_KEYS:
-        raise ApplicationError(_("Map at least one column to the mobile phone or the email."))
+        raise ApplicationError(Text(gettext_noop("Map at least one column to the mobile phone or the email.")))
     return mapping
 
 
@@ -94,6 +105,9 @@ def mapping_remember(*, account: Account, headers: list[str], mapping: list[str 
 
 
 CELLS = "_cells"  # the row as read, for the file of rejected rows (the engine passes over keys it does not know)
+# The first and last header of the file of rejected rows, stored like its reasons.
+REJECTED_ROW = stored(gettext_noop("row"))
+REJECTED_REASON = stored(gettext_noop("reason"))
 
 
 def _rows(table: Table, mapping: list[str | None]) -> Iterator[dict]:
@@ -120,12 +134,13 @@ def import_table(
     source: str = Source.IMPORT,
     on_progress: Callable[[UpsertResult], None] | None = None,
 ) -> ImportOutcome:
-    """Import every row of `table`; rejected rows come back as CSV (the row's cells and the reason)."""
+    """Import every row of `table`; rejected rows come back as CSV (the row's cells and the reason), its reasons and
+    first and last headers stored (`rejected_rows_rendered` reads it in the reader's language)."""
     mapping_validate(account=account, headers=table.headers, mapping=mapping)
     started = time.perf_counter()
     rejected = io.StringIO()
     writer = csv.writer(rejected)
-    writer.writerow([_("row"), *table.headers, _("reason")])
+    writer.writerow([REJECTED_ROW, *table.headers, REJECTED_REASON])
 
     def on_rejected(index: int, row: dict, reason: str) -> None:
         writer.writerow([index, *row[CELLS], reason])
@@ -144,25 +159,51 @@ def import_table(
     )
 
 
-def import_job_language() -> str:
-    """The language of the current request, kept on a job so that its file of rejected rows speaks it."""
-    return translation.get_language() or settings.LANGUAGE_CODE
+_RENDERED_CACHE = 4096  # reasons repeat: each distinct one is rendered once per download, up to this many
 
 
-def _language_of(job: ImportJob) -> str:
-    try:
-        return translation.get_supported_language_variant((job.options or {}).get("language") or "")
-    except LookupError:
-        return settings.LANGUAGE_CODE  # a job queued before the language was kept
+def rejected_rows_rendered(lines: Iterable[str]) -> Iterator[list[str]]:
+    """The rows of a file of rejected rows (its text lines), the headers and reasons in the language active now
+    (kept while a streamed download is read). A file written before reasons were stored holds text: it comes back
+    as it was written."""
+    return _rejected_rows(lines, translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def _rejected_rows(lines: Iterable[str], language: str) -> Iterator[list[str]]:
+    with translation.override(language):
+        reader = csv.reader(lines)
+        header = next(reader, None)
+        if not header:
+            return
+        if len(header) >= 2:
+            header = [rendered(header[0]), *(header_label(h) for h in header[1:-1]), rendered(header[-1])]
+        yield header
+        seen: dict[str, str] = {}
+        for row in reader:
+            if row:
+                reason = row[-1]
+                text = seen.get(reason)
+                if text is None:
+                    text = rendered(reason)
+                    if len(seen) < _RENDERED_CACHE:
+                        seen[reason] = text
+                row[-1] = text
+            yield row
+
+
+def rejected_file_lines(job: ImportJob) -> Iterator[str]:
+    """The text lines of the job's stored file of rejected rows, read as they are needed."""
+    with job.rejected_file.open("rb") as handle:
+        for line in handle:
+            yield line.decode("utf-8", errors="replace")
 
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Run a wizard or API import in the background, with progress the screen can poll (SPEC IMP-4).
 
-    Reasons and the headers of the rejected rows are written in the language of the person who started it.
+    Its reasons and failure are stored as texts each reader sees in their own language.
     """
-    with translation.override(_language_of(job)):
-        return _import_job_run(job)
+    return _import_job_run(job)
 
 
 class ImportJobBusy(Exception):
@@ -207,7 +248,7 @@ def _import_job_run(job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PENDING, lease_until=None)
         raise
     except Exception as exc:
-        reason = _("The import stopped on an unexpected error: %(error)s") % {"error": exc}
+        reason = stored(gettext_noop("The import stopped on an unexpected error: %(error)s"), error=exc)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None
         )
@@ -245,7 +286,7 @@ def _import_claimed(job: ImportJob) -> ImportJob:
                 on_progress=progress,
             )
     except ApplicationError as exc:
-        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, exc.message, timezone.now()
+        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, exc.text, timezone.now()
         job.lease_until = None
         job.save(update_fields=["status", "error", "finished_at", "lease_until"])
         return job

@@ -36,6 +36,7 @@ from rest_framework.response import Response
 from marketing.accounts.models import Account
 from marketing.core.api import AccountApiView, ErrorSerializer
 from marketing.core.parsers import JsonTooDeep, json_loads_bounded, json_parse_error
+from marketing.core.texts import rendered
 from marketing.tokens.authentication import BearerTokenAuthentication, LegacyBodyTokenAuthentication, legacy_payload
 
 from . import schema, selectors
@@ -237,7 +238,7 @@ def _outcome(item: LegacyContact, status_key: str, contact_id: int | None, reaso
         "Index": item.index,
         "Status": STATUS_NAMES[status_key],
         "ContactId": contact_id,
-        "Reason": reason,
+        "Reason": rendered(reason),  # the engine's reasons are stored texts: in the request's language
         "Warnings": item.warnings,
     }
 

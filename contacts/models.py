@@ -136,7 +136,7 @@ class Suppression(TenantModel):
 
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     point = models.CharField(_("contact point"), max_length=254)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # a person's words, or a stored text (core.texts)
     source = models.CharField(_("source"), max_length=32)
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 
@@ -157,7 +157,7 @@ class SuppressionEvent(TenantModel):
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     point = models.CharField(_("contact point"), max_length=254)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # a person's words, or a stored text (core.texts)
     source = models.CharField(_("source"), max_length=32)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
@@ -216,3 +216,47 @@ class RememberedMapping(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "signature"], name="remembered_mapping_unique")]
+
+
+class BulkJob(TenantModel):
+    """One bulk action on a large selection of contacts (SPEC CON-4, CON-7), run in the background.
+
+    `selection` is the chosen contact ids, or the search and filters of the contacts list (its query
+    string) with the highest contact id there was when the person confirmed. The worker walks it by id,
+    newest first: `cursor` is the last contact id done, written in the same transaction as each chunk's
+    work, so a rerun goes on from there.
+    """
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Add to a group")
+        REMOVE = "remove", _("Remove from a group")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
+        DELETE = "delete", _("Delete")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    selection = models.JSONField(_("selection"), default=dict)
+    params = models.JSONField(_("parameters"), default=dict)
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    group_name = models.CharField(_("group"), max_length=200, blank=True)
+    total = models.PositiveIntegerField(_("contacts"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    cursor = models.BigIntegerField(null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")

@@ -6,10 +6,26 @@ from marketing.accounts.models import Account
 from marketing.core.tenancy import tenant_get
 
 from . import schema
-from .models import Contact, CustomField, Group, GroupMembership, ImportJob, Suppression, SuppressionEvent
+from .models import BulkJob, Contact, CustomField, Group, GroupMembership, ImportJob, Suppression, SuppressionEvent
 from .storage import READ_COLUMNS, Record, records_find
 
 _FILTERABLE = {f.key: f.column for f in schema.filterable()}  # field key -> the column an exact filter reads
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def point_search(search: str, *, phone: str, email: str) -> Q:
+    """Where a typed search finds a phone or an email (SPEC CON-7, UNS-2), one rule for every list.
+
+    An email matches any part of it, in any case. A phone matches by its digits in any spelling: with
+    four digits or more, "050-123 4567", "+972 50 1234567" and "1234567" all find +972501234567 (the
+    leading zeros of a national or 00 prefix are dropped, since the stored form has none).
+    """
+    search = search.strip()
+    query = Q(**{f"{email}__icontains": search})
+    digits = "".join(ch for ch in search if ch in _ASCII_DIGITS)
+    if len(digits) >= 4:
+        query |= Q(**{f"{phone}__contains": digits.lstrip("0")})
+    return query
 
 
 def contact_list(
@@ -25,15 +41,12 @@ def contact_list(
     qs = Contact.objects.filter(account=account)
     search = (search or "").strip()
     if search:
-        digits = "".join(ch for ch in search if ch.isdigit())
         query = (
             Q(first_name__icontains=search)
             | Q(last_name__icontains=search)
-            | Q(email__icontains=search.lower())
+            | point_search(search, phone="phone", email="email")
             | Q(external_ref=search)
         )
-        if len(digits) >= 4:
-            query |= Q(phone__contains=digits.lstrip("0"))
         parts = search.split()
         if len(parts) >= 2:
             query |= Q(first_name__icontains=parts[0], last_name__icontains=" ".join(parts[1:]))
@@ -87,13 +100,9 @@ def suppression_list(
 ) -> QuerySet[Suppression]:
     """SPEC UNS-2: search a point, filter by channel and date range."""
     qs = Suppression.objects.filter(account=account)
-    search = (search or "").strip().lower()
+    search = (search or "").strip()
     if search:
-        digits = "".join(ch for ch in search if ch.isdigit())
-        query = Q(point__icontains=search)
-        if len(digits) >= 4:
-            query |= Q(point__contains=digits.lstrip("0"))
-        qs = qs.filter(query)
+        qs = qs.filter(point_search(search, phone="point", email="point"))
     if channel:
         qs = qs.filter(channel=channel)
     if date_from:
@@ -118,6 +127,10 @@ def suppressed_points(*, account: Account, channel: str, points: list[str]) -> s
 
 def import_job_get(*, account: Account, pk: int) -> ImportJob:
     return tenant_get(ImportJob, account=account, pk=pk)
+
+
+def bulk_job_get(*, account: Account, pk: int) -> BulkJob:
+    return tenant_get(BulkJob, account=account, pk=pk)
 
 
 def import_job_list(*, account: Account) -> QuerySet[ImportJob]:

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketing.core.texts import rendered
+
 from . import schema
 from .fields import API_NAME_PATTERN
 from .models import Contact, CustomField, Gender, Group, ImportJob, Suppression
@@ -19,6 +21,19 @@ STANDARD_KEYS = tuple(f.key for f in schema.api_input())
 
 def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StoredTextField(serializers.CharField):
+    """A text the platform stored for later (`marketing.core.texts`: a reason, an error), answered in the
+    request's language: English unless `Accept-Language` asks for another."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        return rendered(value)
 
 
 class IdListField(serializers.ListField):
@@ -162,7 +177,7 @@ class OutcomeOutput(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the item in `contacts`, from 0.")
     status = serializers.ChoiceField(choices=["new", "updated", "unchanged", "rejected"])
     contact_id = serializers.IntegerField(allow_null=True)
-    reason = serializers.CharField(allow_blank=True, help_text="Why the item was rejected; empty otherwise.")
+    reason = StoredTextField(help_text="Why the item was rejected; empty otherwise.")
 
 
 class ContactBatchOutput(serializers.Serializer):
@@ -246,6 +261,8 @@ class CustomFieldInput(serializers.Serializer):
 
 
 class SuppressionOutput(serializers.ModelSerializer):
+    reason = StoredTextField(help_text="Why it was unsubscribed: the words given, or the platform's own reason.")
+
     class Meta:
         model = Suppression
         fields = ["id", "point", "channel", "reason", "source", "created_at"]
@@ -344,6 +361,7 @@ class ImportOptionsOutput(serializers.Serializer):
 
 
 class ImportOutput(serializers.ModelSerializer):
+    error = StoredTextField(help_text="Why the import failed; empty otherwise.")
     counts = serializers.SerializerMethodField()
     mapping = serializers.SerializerMethodField()
     options = serializers.SerializerMethodField()

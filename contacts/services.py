@@ -1,10 +1,12 @@
 """Contacts, groups and suppressions: every write goes through here."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from automations.services import EventKind, events_emit, events_emit_many
 from marketing.accounts.models import Account, User
@@ -13,6 +15,7 @@ from marketing.core.models import AuditEntry
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
 from marketing.core.services import audit_entry, audit_record
 from marketing.core.tenancy import ensure_owned
+from marketing.core.texts import Text, storable
 from marketing.tokens.models import ApiToken
 
 from .models import Channel, Contact, Group, GroupMembership, Suppression, SuppressionEvent
@@ -38,6 +41,8 @@ __all__ = [
     "contacts_delete",
     "suppressions_add",
     "suppression_resubscribe",
+    "suppression_add_point",
+    "PointUnsubscribe",
     "point_normalize",
 ]
 
@@ -209,10 +214,17 @@ def _with_source(payload: dict, source: str) -> dict:
 
 
 def point_normalize(*, account: Account, value: str) -> tuple[str, str]:
-    """(channel, normalized point) for an email address or a phone number."""
+    """(channel, normalized point) for an email address or a phone number.
+
+    A value with letters and no "@" was meant as an email address, so it is refused as one.
+    """
     value = (value or "").strip()
     if "@" in value:
         return Channel.EMAIL, email_normalize(value)
+    if any(ch.isalpha() for ch in value):
+        reason = Text(gettext_noop("it has no @ sign."))
+        message = Text(gettext_noop("“%(value)s” is not a valid email address: %(reason)s"), value=value, reason=reason)
+        raise InvalidContactPoint(message, details={"value": value})
     return Channel.SMS, phone_normalize(value, region=account.default_region)
 
 
@@ -221,12 +233,17 @@ def suppressions_add(
     *,
     account: Account,
     points: Iterable[str],
-    reason: str,
+    reason: str | Text,
     source: str,
     actor: User | None = None,
     channel: str | None = None,
 ) -> dict:
-    """Unsubscribe contact points (SPEC UNS-1…3). Returns counts and the rejected values with reasons."""
+    """Unsubscribe contact points (SPEC UNS-1…3). Returns counts and the rejected values with reasons.
+
+    `reason`: a person's own words, or the platform's (a `Text` or `texts.stored`), kept as a message id that each
+    reader sees in their own language.
+    """
+    reason = storable(reason)
     added, already, rejected = [], 0, []
     seen = set()
     for raw in points:
@@ -313,3 +330,60 @@ def suppression_resubscribe(*, account: Account, actor: User, channel: str, poin
     audit_record(
         account=account, actor=actor, action="suppression.resubscribe", data={"channel": channel, "point": point}
     )
+
+
+@dataclass(frozen=True)
+class PointUnsubscribe:
+    """What unsubscribing one typed phone or email did."""
+
+    channel: str  # the typed point's own channel
+    point: str  # the typed point, normalized
+    done: list[tuple[str, str, bool]] = field(default_factory=list)  # (channel, point, unsubscribed now)
+    missing: list[str] = field(default_factory=list)  # channels asked for on which no contact of the point has one
+
+
+def _points_of_same_contacts(account: Account, channel: str, point: str, wanted: str) -> list[str]:
+    """The `wanted`-channel points (phones for SMS, emails for email) of the contacts that hold `point`."""
+    if wanted == channel:
+        return [point]
+    have, want = ("phone", "email") if channel == Channel.SMS else ("email", "phone")
+    found = Contact.objects.filter(account=account, **{have: point}).exclude(**{want: ""})
+    return sorted(set(found.values_list(want, flat=True)))
+
+
+@transaction.atomic
+def suppression_add_point(
+    *, account: Account, actor: User, value: str, channels: Iterable[str], reason: str = ""
+) -> PointUnsubscribe:
+    """Unsubscribe one phone or email a person typed (SPEC UNS-2), on the channels they chose.
+
+    The point stops on its own channel, whether or not it belongs to a contact. The other channel reaches
+    the points the contacts holding it have there (the email of the contact with this phone). Raises
+    InvalidContactPoint for a value that is no phone or email, and ApplicationError (code
+    "no_point_on_channel") when no channel asked for has a point to unsubscribe.
+    """
+    own, point = point_normalize(account=account, value=value)
+    result = PointUnsubscribe(channel=own, point=point)
+    asked = set(channels)
+    for channel in (c for c in (Channel.SMS, Channel.EMAIL) if c in asked):
+        targets = _points_of_same_contacts(account, own, point, channel)
+        for target in targets:
+            outcome = suppressions_add(
+                account=account, points=[target], reason=reason, source=Source.SCREEN, actor=actor, channel=channel
+            )
+            if outcome["rejected"]:  # a contact's point stored before today's rules: nothing to stop there
+                continue
+            result.done.append((channel, target, bool(outcome["added"])))
+            if outcome["added"]:
+                audit_record(
+                    account=account, actor=actor, action="suppression.add", data={"channel": channel, "point": target}
+                )
+        if not any(done[0] == channel for done in result.done):
+            result.missing.append(channel)
+    if not result.done:
+        if own == Channel.SMS:
+            message = _("No contact with this phone number has an email address to unsubscribe. Choose SMS.")
+        else:
+            message = _("No contact with this email address has a phone number to unsubscribe. Choose email.")
+        raise ApplicationError(message, code="no_point_on_channel", details={"field": "channel"})
+    return result

@@ -3,8 +3,9 @@ from django.utils import timezone
 
 from marketing.core.tasks import RETRY_POLICY
 
+from .bulk import BulkJobBusy, bulk_job_run
 from .imports import ImportJobBusy, import_job_run
-from .models import ImportJob
+from .models import BulkJob, ImportJob
 
 
 @shared_task(bind=True, **RETRY_POLICY)
@@ -16,5 +17,18 @@ def import_job(self, job_id: int) -> None:
         import_job_run(job=job)
     except ImportJobBusy as busy:
         # Another worker holds it: come back when its lease ends, and take over if that worker died.
+        wait = max(1, int((busy.until - timezone.now()).total_seconds()) + 1)
+        raise self.retry(countdown=wait, exc=busy) from busy
+
+
+@shared_task(bind=True, **RETRY_POLICY)
+def bulk_job(self, job_id: int) -> None:
+    job = BulkJob.objects.filter(pk=job_id).select_related("account", "created_by").first()
+    if job is None:
+        return  # deleted meanwhile
+    try:
+        bulk_job_run(job=job)
+    except BulkJobBusy as busy:
+        # Another worker holds it: come back when its lease ends, and go on from its last chunk if it died.
         wait = max(1, int((busy.until - timezone.now()).total_seconds()) + 1)
         raise self.retry(countdown=wait, exc=busy) from busy

@@ -6,7 +6,7 @@ import io
 from django import forms
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -17,11 +17,28 @@ from marketing.accounts.forms import BootstrapMixin
 from marketing.accounts.roles import Perm
 from marketing.accounts.views import account_required
 from marketing.core.errors import ApplicationError
+from marketing.core.texts import Text
 
 from . import schema, selectors
+from .exports import csv_response
 from .forms import GroupForm
-from .importers import BadRow, ImportFileError, read_pasted, read_table, read_typed_points, rows_estimate
-from .imports import import_job_language, mapping_remember, mapping_remembered, mapping_suggest, mapping_validate
+from .importers import (
+    BadRow,
+    ImportFileError,
+    header_label,
+    read_pasted,
+    read_table,
+    read_typed_points,
+    rows_estimate,
+)
+from .imports import (
+    mapping_remember,
+    mapping_remembered,
+    mapping_suggest,
+    mapping_validate,
+    rejected_file_lines,
+    rejected_rows_rendered,
+)
 from .models import CustomField, ImportJob
 from .services import group_create
 
@@ -86,7 +103,7 @@ def _as_csv(table) -> bytes:
     writer.writerow(table.headers)
     for row in table.rows:
         if isinstance(row, BadRow):
-            raise ImportFileError(row.reason)
+            raise ImportFileError(Text.loaded(row.reason))
         writer.writerow(row)
     return buffer.getvalue().encode("utf-8")
 
@@ -107,8 +124,8 @@ def import_load(request):
             else:
                 table = read_pasted(data["pasted"]) if data["source"] == "paste" else read_typed_points(data["typed"])
                 name, content = f"{data['source']}.csv", ContentFile(_as_csv(table))
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
+        except ApplicationError as exc:  # on the field the rows came from
+            form.add_error({"file": "file", "paste": "pasted"}.get(data["source"], "typed"), exc.message)
         else:
             job = ImportJob(account=request.account, filename=name, consent=True, created_by=request.user)
             job.file.save(name, content, save=False)
@@ -157,7 +174,8 @@ def import_mapping(request, pk: int):
         try:
             if missing:
                 raise ApplicationError(
-                    _("Choose a field for every column, or “ignore”: %(columns)s") % {"columns": ", ".join(missing)}
+                    _("Choose a field for every column, or “ignore”: %(columns)s")
+                    % {"columns": ", ".join(header_label(header) for header in missing)}
                 )
             mapping_validate(account=request.account, headers=headers, mapping=mapping)
         except ApplicationError as exc:
@@ -170,7 +188,6 @@ def import_mapping(request, pk: int):
                 "add_new": request.POST.get("add_new") == "on",
                 "update_existing": request.POST.get("update_existing") == "on",
                 "avoid_losing_data": request.POST.get("avoid_losing_data") == "on",
-                "language": import_job_language(),
             }
             job.save(update_fields=["mapping", "rows_total", "options"])
             if "group" in mapping:  # the file names the groups itself: no group step
@@ -179,7 +196,7 @@ def import_mapping(request, pk: int):
     columns = [
         {
             "index": i,
-            "header": header,
+            "header": header_label(header),
             "samples": [row[i] for row in preview if i < len(row) and row[i]][:3],
             "value": chosen[i],
         }
@@ -221,7 +238,7 @@ def import_group(request, pk: int):
     if job is None:  # already started: show how it goes
         return redirect("contacts:import_status", pk=pk)
     groups = selectors.group_list(account=request.account)
-    error = ""
+    error, choice = "", "new"
     if request.method == "POST":
         choice = request.POST.get("group_choice", "none")
         try:
@@ -234,7 +251,15 @@ def import_group(request, pk: int):
                 return _start(job)
         except (ApplicationError, ValueError) as exc:
             error = getattr(exc, "message", _("Choose a group."))
-    return render(request, "contacts/import_group.html", {"job": job, "groups": groups, "error": error, "step": 3})
+    context = {  # a refused choice comes back as it was typed, its error next to it
+        "job": job,
+        "groups": groups,
+        "error": error,
+        "choice": choice,
+        "name": request.POST.get("name", "")[:200],
+        "step": 3,
+    }
+    return render(request, "contacts/import_group.html", context)
 
 
 @account_required(Perm.CONTACTS_EDIT)
@@ -247,13 +272,11 @@ def import_status(request, pk: int):
 
 @account_required(Perm.CONTACTS_EDIT)
 def import_rejected(request, pk: int):
+    """The rejected rows with the reason of each, in the language of the person who downloads them."""
     job = selectors.import_job_get(account=request.account, pk=pk)
     if not job.rejected_file:
         return HttpResponse(_("No rows were rejected."), content_type="text/plain; charset=utf-8", status=404)
-    handle = job.rejected_file.open("rb")
-    response = StreamingHttpResponse(iter(lambda: handle.read(65536), b""), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{job.pk}.csv"'
-    return response
+    return csv_response(rejected_rows_rendered(rejected_file_lines(job)), filename=f"rejected-rows-{job.pk}.csv")
 
 
 @account_required(Perm.CONTACTS_EDIT)

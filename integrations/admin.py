@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from marketing.core.admin import TenantScopedAdmin
+from marketing.core.texts import rendered
 
 from .models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from .services import sync_error_retry
@@ -19,26 +20,20 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 
 @admin.register(Connection)
 class ConnectionAdmin(TenantScopedAdmin):
-    list_display = ("account", "provider", "state", "auth_flow", "instance_url", "last_sync_at", "connected_at")
-    list_filter = ("provider", "state", "auth_flow")
-    search_fields = ("account__name", "account__slug", "instance_url", "username")
-    # Secrets never reach a page, not even encrypted.
-    exclude = ("client_secret", "password", "access_token", "refresh_token", "jwt_private_key")
+    """What every connection shares, and its connector's settings as they are stored. The credentials are
+    never on a page, not even encrypted (the field is not editable, so no form holds it)."""
+
+    list_display = ("account", "provider", "state", "last_sync_at", "connected_at")
+    list_filter = ("provider", "state")
+    search_fields = ("account__name", "account__slug")
+    exclude = ("credentials",)
     readonly_fields = (
         "account",
         "provider",
         "state",
         "status_message",
         "paused_until",
-        "login_url",
-        "instance_url",
-        "identity_url",
-        "auth_flow",
-        "client_id",
-        "username",
-        "ca_bundle",
-        "external_user_id",
-        "external_org_id",
+        "config",
         "connected_at",
         "last_sync_at",
         "created_at",
@@ -73,10 +68,14 @@ class SyncRunAdmin(ReadOnlyAdmin):
         "records_out",
         "records_failed",
         "api_calls",
-        "stop_reason",
+        "stop_reason_text",
     )
     list_filter = ("state", "kind")
     date_hierarchy = "started_at"
+
+    @admin.display(description=_("stop reason"))
+    def stop_reason_text(self, run: SyncRun) -> str:
+        return rendered(run.stop_reason)  # kept as a message id and its values: read in the reader's language
 
 
 @admin.register(SyncError)

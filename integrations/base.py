@@ -16,7 +16,8 @@ class ConnectionStatus:
     """The outcome of testing a connection. `code` is "ok" or the error's code; `message` is for people.
 
     `passing` marks a failure that says nothing about the connection itself (unreachable, out of API calls):
-    the next try may work, so the connection is not marked as needing attention.
+    the next try may work, so the connection is not marked as needing attention. `config` is what a successful
+    test learned that the connection keeps in its config (e.g. who it is in the outside system).
     """
 
     ok: bool
@@ -24,6 +25,7 @@ class ConnectionStatus:
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     passing: bool = False
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 class Runtime(Protocol):
@@ -47,6 +49,9 @@ class Provider(Protocol):
     key: ClassVar[str]
     name: ClassVar[str]
     features: ClassVar[frozenset[str]]
+    # Keys of `Connection.credentials` a person gave that connecting again reuses (an app's secret, a signing
+    # key); a disconnect forgets every other credential (tokens, passwords).
+    reusable_credentials: ClassVar[frozenset[str]]
 
     def validate(self, connection: "Connection") -> None:
         """Refuse, with an ApplicationError naming the field in `details["field"]`, a connection this provider

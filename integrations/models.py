@@ -4,15 +4,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketing.core.fields import EncryptedTextField
+from marketing.core.fields import EncryptedJSONField
 from marketing.core.models import TenantModel
 
 
 class Connection(TenantModel):
-    """An account's link to one outside system (SPEC INT-1). Secrets are encrypted at rest (SPEC INT-2).
+    """An account's link to one outside system (SPEC INT-1), the same for every connector.
 
-    The sign-in columns (login URL, OAuth flow, client, tokens, JWT key) and the API budget are still
-    Salesforce's, the one connector there is; a second connector would move them into a JSON config.
+    The columns are what every connector shares: which provider, its state, when it syncs and the API
+    budget it may spend there (every outside system meters its API). What one connector alone needs lives
+    in two JSON objects, read and written through that connector's typed accessor (e.g. Salesforce's
+    `SalesforceConnection`):
+
+    - `config`: settings that are not secret — where to sign in, how, as whom, who it is there;
+    - `credentials`: secrets — passwords, keys and tokens — encrypted at rest as one value (SPEC INT-2)
+      and never shown in the back office, logs or API output.
     """
 
     class State(models.TextChoices):
@@ -21,39 +27,13 @@ class Connection(TenantModel):
         ERROR = "error", _("Needs attention")
         DISCONNECTED = "disconnected", _("Disconnected")
 
-    class AuthFlow(models.TextChoices):
-        WEB_SERVER = "web_server", _("Sign in with Salesforce (OAuth)")
-        JWT_BEARER = "jwt_bearer", _("Server certificate (JWT bearer)")
-        CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
-        PASSWORD = "password", _("Username, password and security token (legacy)")
-
     provider = models.CharField(_("provider"), max_length=32)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
     status_message = models.TextField(_("status message"), blank=True)
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
 
-    login_url = models.URLField(_("login URL"), max_length=255, blank=True)
-    instance_url = models.URLField(_("instance URL"), max_length=255, blank=True)
-    identity_url = models.URLField(_("identity URL"), max_length=500, blank=True)
-    auth_flow = models.CharField(
-        _("sign-in method"), max_length=32, choices=AuthFlow.choices, default=AuthFlow.WEB_SERVER
-    )
-    client_id = models.CharField(_("client id"), max_length=255, blank=True)
-    client_secret = EncryptedTextField(_("client secret"), blank=True)
-    username = models.CharField(_("username"), max_length=255, blank=True)
-    password = EncryptedTextField(_("password and security token"), blank=True)
-    access_token = EncryptedTextField(_("access token"), blank=True)
-    refresh_token = EncryptedTextField(_("refresh token"), blank=True)
-    jwt_private_key = EncryptedTextField(_("JWT private key"), blank=True)
-    ca_bundle = models.CharField(
-        _("CA bundle"),
-        max_length=500,
-        blank=True,
-        help_text=_("Path of a PEM file with the certificates to trust; empty means the system's trust store."),
-    )
-
-    external_user_id = models.CharField(_("integration user id"), max_length=18, blank=True)
-    external_org_id = models.CharField(_("organization id"), max_length=18, blank=True)
+    config = models.JSONField(_("settings"), default=dict, blank=True)
+    credentials = EncryptedJSONField(_("credentials"), editable=False)
 
     schedule_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=5)
     daily_share_percent = models.PositiveSmallIntegerField(

@@ -11,7 +11,7 @@ from marketing.accounts.models import Account
 from marketing.core.tenancy import tenant_get
 
 from . import registry
-from .models import Connection, SyncError, SyncRun
+from .models import Connection, ExternalRef, SyncError, SyncRun
 
 # A run still "running" after this long died with its worker: it no longer holds the next sync back.
 RUNNING_FOR_AT_MOST = timedelta(hours=2)
@@ -27,6 +27,19 @@ def connection_find(*, account: Account, provider: str) -> Connection | None:
 
 def connection_get(*, account: Account, provider: str) -> Connection:
     return tenant_get(Connection, account=account, provider=provider, message=_("This integration is not connected."))
+
+
+def synced_contacts_count(*, account: Account, provider: str, contact_ids) -> int:
+    """How many of these contacts (a list of ids, or a query of ids) are linked to a live record of the
+    provider: a record neither deleted there nor converted into another."""
+    refs = ExternalRef.objects.filter(
+        account=account,
+        connection__provider=provider,
+        contact_id__in=contact_ids,
+        deleted_at__isnull=True,
+        converted_to="",
+    )
+    return refs.values("contact_id").distinct().count()
 
 
 def sync_runs_list(

@@ -1,5 +1,6 @@
 """The app boundaries `make test` checks with import-linter (pyproject.toml): a forbidden import fails it."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -67,3 +68,18 @@ def test_generic_integrations_code_importing_salesforce_fails_the_check(tmp_path
     assert result.returncode != 0
     assert "What every connector shares knows no connector" in result.stdout
     assert "integrations.services.shortcut -> integrations.salesforce.models" in result.stdout
+
+
+def test_the_generic_connection_names_no_field_of_a_connector():
+    """Salesforce's sign-in settings live in its own accessor over `config` and `credentials`, not in the
+    model every connector shares: neither its columns nor its source name one of them."""
+    from integrations.models import Connection
+    from integrations.salesforce.models import SalesforceConnection
+
+    salesforce_keys = set(SalesforceConnection.CONFIG_KEYS) | set(SalesforceConnection.CREDENTIAL_KEYS)
+    source = (ROOT / "integrations" / "models.py").read_text()
+    named = {key for key in salesforce_keys if re.search(rf"\b{key}\b", source)}
+    columns = {field.name for field in Connection._meta.get_fields()}
+
+    assert named == set() and columns & salesforce_keys == set()
+    assert "AuthFlow" not in source and {"config", "credentials"} <= columns

@@ -15,6 +15,7 @@ from marketing.core.errors import ApplicationError
 from marketing.core.filters import StrictFilterSet
 from marketing.core.json_types import json_type_errors
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
+from marketing.core.texts import Text, rendered
 
 from .. import selectors, services
 from ..batch import BatchItem, ItemResult, batch_counts, contacts_batch_run, custom_problems, number_field_names
@@ -108,7 +109,9 @@ def _upsert_one(*, account, actor, row: dict, policy: Policy) -> ItemResult:
         account=account, items=[BatchItem(0, row)], policy=policy, source=SOURCE, actor=actor
     )
     if outcome.status == Status.REJECTED:
-        raise ApplicationError(outcome.reason, code="contact_rejected", details={"reason": outcome.reason})
+        raise ApplicationError(
+            Text.loaded(outcome.reason), code="contact_rejected", details={"reason": rendered(outcome.reason)}
+        )
     return outcome
 
 

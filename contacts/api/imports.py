@@ -1,7 +1,10 @@
 """Imports over REST (SPEC IMP-1, IMP-4, IMP-7): upload a file, follow the job, download the rejected rows."""
 
+import csv
+
 from django.db import transaction
-from django.http import FileResponse
+from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -17,7 +20,7 @@ from marketing.core.parsers import JsonTooDeep, json_loads_bounded, json_parse_e
 
 from .. import selectors, services
 from ..importers import read_table, rows_estimate
-from ..imports import IGNORE, import_job_language, mapping_suggest, mapping_validate
+from ..imports import IGNORE, mapping_suggest, mapping_validate, rejected_file_lines, rejected_rows_rendered
 from ..models import Group, ImportJob
 from ..serializers import ImportCreateInput, ImportOutput
 from ..sources import Source
@@ -113,7 +116,6 @@ def import_job_create(*, account: Account, actor, data: dict) -> ImportJob:
                 "avoid_losing_data": data["avoid_losing_data"],
                 "headers": [_clean_text(header) for header in headers],
                 "source": Source.API,
-                "language": import_job_language(),
             },
         )
         job.file.save(filename, upload, save=False)
@@ -170,17 +172,22 @@ class ImportRejectedApi(AccountApiView):
 
     @extend_schema(
         summary="The rejected rows of an import, as CSV",
-        description="Each rejected row with its cells and the reason (SPEC IMP-1 step 4). 404 when no row was "
-        "rejected.",
+        description="Each rejected row with its cells and the reason (SPEC IMP-1 step 4), the reasons and the "
+        "`row` and `reason` headers in the language of the request (English unless `Accept-Language` asks for "
+        "another). 404 when no row was rejected.",
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The rejected rows.")},
     )
     def get(self, request, pk: int):
         job = selectors.import_job_get(account=self.account, pk=pk)
         if not job.rejected_file:
             raise NotFound(_("No rows of this import were rejected."))
-        return FileResponse(
-            job.rejected_file.open("rb"),
-            as_attachment=True,
-            filename=f"rejected-rows-{job.pk}.csv",
-            content_type="text/csv; charset=utf-8",
-        )
+        writer = csv.writer(_Echo())
+        rows = rejected_rows_rendered(rejected_file_lines(job))
+        response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"rejected-rows-{job.pk}.csv")
+        return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value

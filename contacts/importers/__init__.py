@@ -18,7 +18,7 @@ from .mapping import (
     suggest_mapping,
 )
 from .readers import classify_point, read_pasted, read_table, read_typed_points, rows_estimate
-from .table import BadRow, ImportFileError, Table
+from .table import BadRow, ImportFileError, Table, header_label, header_text
 from .values import clean_text, parse_date, parse_gender, split_full_name, split_groups
 
 __all__ = [
@@ -32,6 +32,8 @@ __all__ = [
     "classify_point",
     "clean_text",
     "header_key",
+    "header_label",
+    "header_text",
     "mapping_restore",
     "mapping_save",
     "mapping_signature",

@@ -15,7 +15,9 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from marketing.core.texts import Text, stored
 
 from .detect import binary_lines
 from .table import BadRow, ImportFileError
@@ -49,15 +51,38 @@ def mixed_lines(source: BinaryIO, *, encoding: str) -> Iterator[str]:
 
 def _misencoded_reason(line: str, number: int) -> str:
     if isinstance(line, NotUtf8Line):
-        return _("Line %(line)s: not valid UTF-8 — the file mixes encodings; save it as UTF-8.") % {"line": number}
-    return _(
-        "Line %(line)s: written in UTF-8 while the rest of the file is in Windows-1255 (Hebrew) — the file mixes "
-        "encodings; save it as UTF-8."
-    ) % {"line": number}
+        return stored(
+            gettext_noop("Line %(line)s: not valid UTF-8 — the file mixes encodings; save it as UTF-8."), line=number
+        )
+    return stored(
+        gettext_noop(
+            "Line %(line)s: written in UTF-8 while the rest of the file is in Windows-1255 (Hebrew) — the file "
+            "mixes encodings; save it as UTF-8."
+        ),
+        line=number,
+    )
 
 
 def _unclosed_reason(number: int) -> str:
-    return _('Line %(line)s: quote never closed (a cell starts with " and has no closing ").') % {"line": number}
+    return stored(
+        gettext_noop('Line %(line)s: quote never closed (a cell starts with " and has no closing ").'), line=number
+    )
+
+
+# What Python's csv module says (in English) about a line it cannot read, in our words.
+_CSV_PROBLEMS = (
+    ("field larger than field limit", gettext_noop("a cell is longer than any cell an import takes.")),
+    ("line contains nul", gettext_noop("the line holds a null character.")),
+    ("new-line character seen in unquoted field", gettext_noop("a line break inside a cell that has no quotes.")),
+)
+
+
+def _csv_problem(exc: csv.Error) -> Text:
+    said = str(exc).casefold()
+    for phrase, problem in _CSV_PROBLEMS:
+        if phrase in said:
+            return Text(problem)
+    return Text(gettext_noop("it is not written as CSV."))
 
 
 def _taking(pending: deque[str], lines: Iterator[str], taken: list[str]) -> Iterator[str]:
@@ -155,7 +180,11 @@ def csv_rows(lines: Iterable[str], *, delimiter: str) -> Iterator[list[str]]:
             record = taken[:-1] if taken and taken[-1] is _END else taken
             opened = _bad_quote(record, delimiter, True) if len(record) > 1 else None
             if opened is None:
-                message = _("Line %(line)s cannot be read: %(reason)s") % {"line": done + len(record), "reason": exc}
+                message = Text(
+                    gettext_noop("Line %(line)s cannot be read: %(reason)s"),
+                    line=done + len(record),
+                    reason=_csv_problem(exc),
+                )
                 raise ImportFileError(message) from exc
             yield BadRow(_raw_cells(record[: opened + 1], delimiter), _unclosed_reason(done + opened + 1))
             done += opened + 1

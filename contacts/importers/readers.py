@@ -7,11 +7,13 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO, Literal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from marketing.core.texts import Text
 
 from .csvtext import csv_rows, mixed_lines
 from .detect import CHUNK, detect_encoding, file_kind, sniff_delimiter
-from .table import FILE_EMPTY, FILE_HEADER_ONLY, ImportFileError, Table, build_table
+from .table import CONTACT_POINT_HEADER, FILE_EMPTY, FILE_HEADER_ONLY, ImportFileError, Table, build_table
 from .xlsx import count_sheet_rows, read_xlsx
 
 __all__ = [
@@ -29,8 +31,10 @@ _SAMPLE = 1 << 16
 
 def _unsupported(filename: str) -> ImportFileError:
     return ImportFileError(
-        _("“%(name)s” cannot be read. Upload a CSV file (.csv or .txt) or an Excel workbook (.xlsx).")
-        % {"name": filename},
+        Text(
+            gettext_noop("“%(name)s” cannot be read. Upload a CSV file (.csv or .txt) or an Excel workbook (.xlsx)."),
+            name=filename,
+        ),
         details={"filename": filename},
     )
 
@@ -73,8 +77,8 @@ def _read_csv(source: BinaryIO, *, filename: str) -> Table:
     try:
         return build_table(
             rows,
-            empty=str(FILE_EMPTY),
-            header_only=str(FILE_HEADER_ONLY),
+            empty=FILE_EMPTY,
+            header_only=FILE_HEADER_ONLY,
             encoding=encoding.name,
             delimiter=delimiter,
         )
@@ -92,14 +96,18 @@ def read_table(source: BinaryIO, *, filename: str) -> Table:
     head = source.read(8)
     source.seek(0)
     if not head:
-        raise ImportFileError(str(FILE_EMPTY), details={"filename": filename})
+        raise ImportFileError(FILE_EMPTY, details={"filename": filename})
     kind = file_kind(head)
     if kind == "xlsx":
         return read_xlsx(source, filename=filename)
     if kind == "xls":
         raise ImportFileError(
-            _("“%(name)s” is an old Excel file (.xls). Save it as .xlsx or CSV in Excel and upload it again.")
-            % {"name": filename},
+            Text(
+                gettext_noop(
+                    "“%(name)s” is an old Excel file (.xls). Save it as .xlsx or CSV in Excel and upload it again."
+                ),
+                name=filename,
+            ),
             details={"filename": filename},
         )
     if kind == "binary":
@@ -113,8 +121,8 @@ def read_pasted(text: str) -> Table:
     delimiter = sniff_delimiter(text[:_SAMPLE])
     return build_table(
         csv_rows(io.StringIO(text, newline=""), delimiter=delimiter),
-        empty=_("Nothing was pasted."),
-        header_only=_("The pasted text has a header row but no contacts under it."),
+        empty=gettext_lazy("Nothing was pasted."),
+        header_only=gettext_lazy("The pasted text has a header row but no contacts under it."),
         delimiter=delimiter,
     )
 
@@ -124,8 +132,8 @@ def read_typed_points(text: str) -> Table:
     points = [line.strip() for line in text.splitlines()]
     points = [point for point in points if point]
     if not points:
-        raise ImportFileError(_("Type at least one phone number or email address, one per line."))
-    return Table(headers=["contact point"], rows=([point] for point in points))
+        raise ImportFileError(gettext_lazy("Type at least one phone number or email address, one per line."))
+    return Table(headers=[CONTACT_POINT_HEADER], rows=([point] for point in points))
 
 
 def classify_point(value: str) -> Literal["email", "phone"]:

@@ -4,9 +4,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from marketing.core.errors import ApplicationError
+from marketing.core.texts import Text
 
 FILE_EMPTY = gettext_lazy("The file is empty.")
 FILE_HEADER_ONLY = gettext_lazy("The file has a header row but no contacts under it.")
@@ -17,7 +18,8 @@ class ImportFileError(ApplicationError):
 
 
 class BadRow(list):
-    """The cells of a line that could not be read as a row, and why: it is rejected with the reason, never imported.
+    """The cells of a line that could not be read as a row, and why (a stored text, `marketing.core.texts`): it is
+    rejected with the reason, never imported.
 
     A plain row is a `list`; readers yield this subclass for a line they could not trust (a quote never closed, a
     line in another text encoding), so the lines after it are still read.
@@ -62,8 +64,29 @@ _PHONE_LIKE = re.compile(r"\+?[\d\s\-().\u200e\u200f]{7,}")
 
 
 def column_name(index: int) -> str:
-    """The name of an unnamed column, 0-based `index` -> "Column 1"."""
+    """The name of an unnamed column, 0-based `index` -> "Column 1": the same in every language, since the API's
+    mapping names columns by it; screens show `header_label`."""
     return f"Column {index + 1}"
+
+
+CONTACT_POINT_HEADER = "contact point"  # the one column of typed phone numbers and emails
+_COLUMN_NAME = re.compile(r"Column ([1-9][0-9]{0,5})")
+
+
+def header_text(header: str):
+    """A header as a person reads it, to show now (str()) or to store (`marketing.core.texts`): the names given to
+    unnamed columns ("Column 3") in the reader's language, a file's own headers as they are."""
+    if header == CONTACT_POINT_HEADER:
+        return Text(gettext_noop("Phone number or email"))
+    match = _COLUMN_NAME.fullmatch(header)
+    if match:
+        return Text(gettext_noop("Column %(number)s"), number=match.group(1))
+    return header
+
+
+def header_label(header: str) -> str:
+    """`header_text` in the active language."""
+    return str(header_text(header))
 
 
 def _is_blank(row: list[str]) -> bool:
@@ -77,7 +100,7 @@ def _looks_like_contact(cell: str) -> bool:
     return _PHONE_LIKE.fullmatch(cell) is not None and sum(ch.isdigit() for ch in cell) >= 7
 
 
-def build_table(rows: Iterable[list[str]], *, empty: str, header_only: str, **meta) -> Table:
+def build_table(rows: Iterable[list[str]], *, empty, header_only, **meta) -> Table:
     """Take the header row (or see that there is none), check there is data, stream the rest.
 
     `empty` and `header_only` are the messages for a source without rows and one without data rows.
@@ -87,7 +110,7 @@ def build_table(rows: Iterable[list[str]], *, empty: str, header_only: str, **me
     if first is None:
         raise ImportFileError(empty)
     if isinstance(first, BadRow) and not any(_looks_like_contact(cell) for cell in first):
-        raise ImportFileError(first.reason)  # the header row itself cannot be read
+        raise ImportFileError(Text.loaded(first.reason))  # the header row itself cannot be read
     while first and not first[-1].strip():
         first.pop()
     if any(_looks_like_contact(cell) for cell in first):

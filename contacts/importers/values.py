@@ -3,7 +3,9 @@
 import datetime as dt
 import re
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from marketing.core.texts import Text
 
 # Invisible marks that copy-paste from RTL text leaves behind (LRM, RLM, embeddings, isolates, BOM, ZWSP).
 _INVISIBLE = dict.fromkeys([0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF])
@@ -33,13 +35,13 @@ def _build(year: int, month: int, day: int, raw: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(_("“%(value)s” is not a real date.") % {"value": raw}) from None
+        raise ValueError(Text(gettext_noop("“%(value)s” is not a real date."), value=raw)) from None
 
 
 def _from_serial(number: int, raw: str) -> dt.date:
     """Excel's day number. Excel counts a 29 February 1900 that never was, so days before it shift by one."""
     if number == 60:
-        raise ValueError(_("“%(value)s” is not a real date.") % {"value": raw})
+        raise ValueError(Text(gettext_noop("“%(value)s” is not a real date."), value=raw))
     return _EXCEL_EPOCH + dt.timedelta(days=number if number > 60 else number + 1)
 
 
@@ -51,7 +53,7 @@ def parse_date(value: str, *, day_first: bool = True) -> dt.date:
     """
     value = value.translate(_INVISIBLE).strip()
     if not value:
-        raise ValueError(_("The date is empty."))
+        raise ValueError(Text(gettext_noop("The date is empty.")))
     if match := _YEAR_FIRST.fullmatch(value):
         year, month, day = map(int, match.groups())
         return _build(year, month, day, value)
@@ -70,12 +72,14 @@ def parse_date(value: str, *, day_first: bool = True) -> dt.date:
     if match := _SERIAL.fullmatch(value):
         number = int(match.group(1))
         if 1900 <= number <= 2100:
-            raise ValueError(_("“%(value)s” looks like a year, not a full date.") % {"value": value})
+            raise ValueError(Text(gettext_noop("“%(value)s” looks like a year, not a full date."), value=value))
         if 1 <= number <= _SERIAL_MAX:
             return _from_serial(number, value)
     if _NO_YEAR.fullmatch(value):
-        raise ValueError(_("“%(value)s” has no year.") % {"value": value})
-    raise ValueError(_("“%(value)s” is not a date. Write it as DD/MM/YYYY or YYYY-MM-DD.") % {"value": value})
+        raise ValueError(Text(gettext_noop("“%(value)s” has no year."), value=value))
+    raise ValueError(
+        Text(gettext_noop("“%(value)s” is not a date. Write it as DD/MM/YYYY or YYYY-MM-DD."), value=value)
+    )
 
 
 _GENDERS = {
@@ -96,7 +100,7 @@ def parse_gender(value: str) -> str:
         return _GENDER_OF[key]
     except KeyError:
         raise ValueError(
-            _("“%(value)s” is not a gender. Use male, female or other.") % {"value": value.strip()}
+            Text(gettext_noop("“%(value)s” is not a gender. Use male, female or other."), value=value.strip())
         ) from None
 
 

@@ -11,8 +11,9 @@ import zipfile
 from typing import BinaryIO
 
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from marketing.core.texts import Text
 
 from .table import ImportFileError
 
@@ -21,8 +22,23 @@ RATIO_FROM = 1 << 20  # smaller parts may pack as tightly as they like: they can
 _COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 
 
-def _refused(message: str, *, filename: str, **details) -> ImportFileError:
+def _refused(message: Text, *, filename: str, **details) -> ImportFileError:
     return ImportFileError(message, details={"filename": filename, **details})
+
+
+_UNITS = (
+    (1 << 30, gettext_noop("%(number)s GB")),
+    (1 << 20, gettext_noop("%(number)s MB")),
+    (1 << 10, gettext_noop("%(number)s KB")),
+)
+
+
+def _size(count: int) -> Text:
+    """A size in bytes as people read it ("1.5 GB"), rendered in the reader's language."""
+    for scale, unit in _UNITS:
+        if count >= scale:
+            return Text(unit, number=f"{count / scale:.1f}")
+    return Text(gettext_noop("%(number)s bytes"), number=count)
 
 
 def workbook_check(source: BinaryIO, *, filename: str) -> None:
@@ -43,11 +59,15 @@ def workbook_check(source: BinaryIO, *, filename: str) -> None:
     total = sum(part.file_size for part in parts)
     if total > max_total:
         raise _refused(
-            _(
-                "“%(name)s” unpacks to %(size)s, more than the %(limit)s an import may take. "
-                "Split it into smaller workbooks, or save it as CSV."
-            )
-            % {"name": filename, "size": filesizeformat(total), "limit": filesizeformat(max_total)},
+            Text(
+                gettext_noop(
+                    "“%(name)s” unpacks to %(size)s, more than the %(limit)s an import may take. "
+                    "Split it into smaller workbooks, or save it as CSV."
+                ),
+                name=filename,
+                size=_size(total),
+                limit=_size(max_total),
+            ),
             filename=filename,
             unpacked_bytes=total,
             limit=max_total,
@@ -55,23 +75,25 @@ def workbook_check(source: BinaryIO, *, filename: str) -> None:
     for part in parts:
         if part.compress_type not in _COMPRESSIONS:
             raise _refused(
-                _("“%(name)s” is packed in a way Excel never uses. Save it again in Excel, or as CSV.")
-                % {"name": filename},
+                Text(
+                    gettext_noop("“%(name)s” is packed in a way Excel never uses. Save it again in Excel, or as CSV."),
+                    name=filename,
+                ),
                 filename=filename,
                 part=part.filename,
             )
         if part.file_size > max_part:
             raise _refused(
-                _(
-                    "“%(name)s” has a part (%(part)s) that unpacks to %(size)s, more than the %(limit)s an import "
-                    "may take. Split it into smaller workbooks, or save it as CSV."
-                )
-                % {
-                    "name": filename,
-                    "part": part.filename,
-                    "size": filesizeformat(part.file_size),
-                    "limit": filesizeformat(max_part),
-                },
+                Text(
+                    gettext_noop(
+                        "“%(name)s” has a part (%(part)s) that unpacks to %(size)s, more than the %(limit)s an "
+                        "import may take. Split it into smaller workbooks, or save it as CSV."
+                    ),
+                    name=filename,
+                    part=part.filename,
+                    size=_size(part.file_size),
+                    limit=_size(max_part),
+                ),
                 filename=filename,
                 part=part.filename,
                 limit=max_part,
@@ -79,11 +101,16 @@ def workbook_check(source: BinaryIO, *, filename: str) -> None:
         ratio = part.file_size // max(part.compress_size, 1)
         if part.file_size > RATIO_FROM and ratio > max_ratio:
             raise _refused(
-                _(
-                    "“%(name)s” was refused: its part %(part)s unpacks to %(ratio)s times its packed size, far "
-                    "beyond any real workbook (at most %(limit)s times). Save it again in Excel, or as CSV."
-                )
-                % {"name": filename, "part": part.filename, "ratio": ratio, "limit": max_ratio},
+                Text(
+                    gettext_noop(
+                        "“%(name)s” was refused: its part %(part)s unpacks to %(ratio)s times its packed size, far "
+                        "beyond any real workbook (at most %(limit)s times). Save it again in Excel, or as CSV."
+                    ),
+                    name=filename,
+                    part=part.filename,
+                    ratio=ratio,
+                    limit=max_ratio,
+                ),
                 filename=filename,
                 part=part.filename,
                 ratio=ratio,
@@ -94,11 +121,14 @@ def workbook_check(source: BinaryIO, *, filename: str) -> None:
 def too_many_strings(filename: str) -> ImportFileError:
     limit = settings.IMPORT_XLSX_MAX_SHARED_STRINGS
     return _refused(
-        _(
-            "“%(name)s” holds more than %(limit)s different texts, more than an import may take. "
-            "Split it into smaller workbooks, or save it as CSV."
-        )
-        % {"name": filename, "limit": f"{limit:,}"},
+        Text(
+            gettext_noop(
+                "“%(name)s” holds more than %(limit)s different texts, more than an import may take. "
+                "Split it into smaller workbooks, or save it as CSV."
+            ),
+            name=filename,
+            limit=f"{limit:,}",
+        ),
         filename=filename,
         limit=limit,
     )

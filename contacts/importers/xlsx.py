@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl.cell.text import Text
 from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 from openpyxl.utils.cell import range_boundaries
@@ -21,6 +21,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
+
+from marketing.core import texts
 
 from .table import FILE_EMPTY, FILE_HEADER_ONLY, ImportFileError, Table, build_table
 from .workbook_limits import too_many_strings, workbook_check
@@ -187,7 +189,7 @@ def _texts(rows: Iterator[tuple]) -> Iterator[list[str]]:
         yield cells
 
 
-def _stream(workbook, first: tuple, rows: Iterator[tuple], unreadable: str) -> Iterator[list[str]]:
+def _stream(workbook, first: tuple, rows: Iterator[tuple], unreadable: texts.Text) -> Iterator[list[str]]:
     try:
         yield from _texts(iter((first,)))
         yield from _texts(rows)
@@ -199,14 +201,17 @@ def _stream(workbook, first: tuple, rows: Iterator[tuple], unreadable: str) -> I
 
 def read_xlsx(source: BinaryIO, *, filename: str) -> Table:
     """The first sheet that holds anything, as a Table (values, not formulas)."""
-    unreadable = _(
-        "“%(name)s” is not a readable Excel workbook. Upload a CSV file (.csv or .txt) or an .xlsx workbook."
+    unreadable = texts.Text(
+        gettext_noop(
+            "“%(name)s” is not a readable Excel workbook. Upload a CSV file (.csv or .txt) or an .xlsx workbook."
+        ),
+        name=filename,
     )
     workbook_check(source, filename=filename)
     try:
         workbook = _open_workbook(source, filename=filename)
     except _UNREADABLE as exc:
-        raise ImportFileError(unreadable % {"name": filename}, details={"filename": filename}) from exc
+        raise ImportFileError(unreadable, details={"filename": filename}) from exc
     try:
         for sheet in workbook.worksheets:
             stored_rows = sheet.max_row  # the stored dimension: a hint of the size, not trusted for reading
@@ -216,19 +221,19 @@ def read_xlsx(source: BinaryIO, *, filename: str) -> Table:
             if first is not None:
                 break
         else:
-            raise ImportFileError(str(FILE_EMPTY), details={"filename": filename})
+            raise ImportFileError(FILE_EMPTY, details={"filename": filename})
     except _UNREADABLE as exc:
         _close(workbook)
-        raise ImportFileError(unreadable % {"name": filename}, details={"filename": filename}) from exc
+        raise ImportFileError(unreadable, details={"filename": filename}) from exc
     except ImportFileError:
         _close(workbook)
         raise
-    stream = _stream(workbook, first, rows, unreadable % {"name": filename})
+    stream = _stream(workbook, first, rows, unreadable)
     try:
         table = build_table(
             stream,
-            empty=str(FILE_EMPTY),
-            header_only=str(FILE_HEADER_ONLY),
+            empty=FILE_EMPTY,
+            header_only=FILE_HEADER_ONLY,
             sheet=sheet.title,
         )
     except ImportFileError:

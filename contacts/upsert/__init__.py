@@ -9,7 +9,8 @@ contact of the account; "known_id" (a file's own id column, maybe exported
 from another account) matches when it names one and is passed over when not. A key that is absent is
 left alone; a key with an empty value clears the field unless the policy avoids
 losing data. Each row ends as new, updated, unchanged or rejected with a reason
-(SPEC IMP-7). Work is set-based: a few queries per chunk, never one per row.
+(SPEC IMP-7), kept as a message id and its parameters (`marketing.core.texts.stored`) and rendered
+in the reader's language where it is shown. Work is set-based: a few queries per chunk, never one per row.
 Suppressions live in their own table, so no upsert can lift one (SPEC UNS-4).
 
 `cleaning` turns rows into clean values; `engine` matches them to contacts and writes them.

@@ -15,7 +15,9 @@ import signal
 from collections.abc import Iterator
 from itertools import islice
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from marketing.core.texts import Text
 
 from .cleaning import Clean
 
@@ -91,7 +93,7 @@ def _read_and_clean(prepare, refusable, catalog, numbered: Iterator, size: int, 
 
 
 def _stopped() -> RuntimeError:
-    return RuntimeError(_("The process reading the rows stopped unexpectedly."))
+    return RuntimeError(Text(gettext_noop("The process reading the rows stopped unexpectedly.")))
 
 
 def _read_exactly(descriptor: int, size: int, stall_seconds: float) -> bytearray:

@@ -3,6 +3,9 @@
 A chunk is cleaned a column at a time: each field's rule runs over the column, and a value seen before in
 the column (a first name, a segment, a shoe size) is cleaned once. A row is refused for the first field,
 in the schema's order (`contacts.schema`), that its value fails; `clean_row` runs the same rules on one row.
+
+A reason is stored as a message id with its parameters (`marketing.core.texts`), never as text in the language
+of whoever runs the cleaning: it is read later, by someone else, in their own language.
 """
 
 import datetime as dt
@@ -11,10 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from marketing.accounts.models import Account
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
+from marketing.core.texts import rendered, storable, stored
 
 from .. import schema
 from ..models import CustomField
@@ -31,11 +35,21 @@ _LABELS = {f.key: f.label for f in schema.fields()}
 
 
 class RowRejected(Exception):
-    pass
+    """A row refused: `reason` is the stored form (`texts.stored`); str() is it in the active language."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return rendered(self.reason)
 
 
-def _too_long(label: str, limit: int) -> RowRejected:
-    return RowRejected(_("%(field)s: at most %(limit)s characters.") % {"field": label, "limit": limit})
+def _too_long(label, limit: int) -> RowRejected:
+    return RowRejected(stored(gettext_noop("%(field)s: at most %(limit)s characters."), field=label, limit=limit))
+
+
+_NOT_A_NUMBER = gettext_noop("“%(value)s” is not a number (field %(field)s).")
 
 
 class NeedsDatabase(Exception):
@@ -108,7 +122,7 @@ class FieldCatalog:
             )
             self.by_name[api_name] = found
         if found is None:
-            raise RowRejected(_("Unknown custom field “%(name)s”.") % {"name": api_name})
+            raise RowRejected(stored(gettext_noop("Unknown custom field “%(name)s”."), name=api_name))
         return found
 
     def clean(self, api_name: str, value):
@@ -125,24 +139,26 @@ def _custom_value(custom_field: CustomField, value):
         try:
             number = Decimal(str(value).replace(",", "").strip())
         except InvalidOperation as exc:
-            raise RowRejected(
-                _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
-            ) from exc
+            raise RowRejected(stored(_NOT_A_NUMBER, value=str(value), field=custom_field.label)) from exc
         # |number| >= 1e15, read off the exponent: abs(Decimal("1e2000000")) overflows the decimal context.
         if not number.is_finite() or (number and number.adjusted() >= 15):
-            raise RowRejected(
-                _("“%(value)s” is not a number (field %(field)s).") % {"value": value, "field": custom_field.label}
-            )
+            raise RowRejected(stored(_NOT_A_NUMBER, value=str(value), field=custom_field.label))
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == CustomField.Kind.DATE:
         try:
             return _parse_date(value).isoformat()
         except ValueError as exc:
-            raise RowRejected(f"{custom_field.label}: {exc}") from exc
+            raise RowRejected(
+                stored(gettext_noop("%(field)s: %(reason)s"), field=custom_field.label, reason=exc)
+            ) from exc
     text = str(value).strip()
     if kind == CustomField.Kind.CHOICE and custom_field.choices and text not in custom_field.choices:
         raise RowRejected(
-            _("“%(value)s” is not one of the choices of %(field)s.") % {"value": text, "field": custom_field.label}
+            stored(
+                gettext_noop("“%(value)s” is not one of the choices of %(field)s."),
+                value=text,
+                field=custom_field.label,
+            )
         )
     return text
 
@@ -178,7 +194,7 @@ def _email(value) -> str:
     try:
         return email_normalize(value)
     except InvalidContactPoint as exc:
-        raise RowRejected(exc.message) from exc
+        raise RowRejected(exc.text) from exc
 
 
 def _phone(region: str):
@@ -188,7 +204,7 @@ def _phone(region: str):
         try:
             return phone_normalize(value, region=region)
         except InvalidContactPoint as exc:
-            raise RowRejected(exc.message) from exc
+            raise RowRejected(exc.text) from exc
 
     return clean
 
@@ -198,7 +214,7 @@ def _refusing_value_errors(parse):
         try:
             return parse(value)
         except ValueError as exc:
-            raise RowRejected(str(exc)) from exc
+            raise RowRejected(storable(exc)) from exc
 
     return clean
 
@@ -281,7 +297,7 @@ def _clean_column(rule, column: list, shared: bool, refused: dict[int, str]) -> 
             try:
                 append(rule(value))
             except RowRejected as exc:
-                refused.setdefault(position, str(exc))
+                refused.setdefault(position, exc.reason)
                 append(None)
         return out
     seen: dict = {}
@@ -296,7 +312,7 @@ def _clean_column(rule, column: list, shared: bool, refused: dict[int, str]) -> 
             try:
                 clean = rule(value)
             except RowRejected as exc:
-                clean = _Refusal(str(exc))
+                clean = _Refusal(exc.reason)
             if value.__class__ is str:
                 seen[value] = clean
         if clean.__class__ is _Refusal:
@@ -318,7 +334,7 @@ def _contact_id(row: dict) -> tuple[int | None, bool]:
             raise ValueError(contact_id)
     except (TypeError, ValueError) as exc:
         if id_required:
-            raise RowRejected(_("“%(value)s” is not a contact id.") % {"value": contact_id}) from exc
+            raise RowRejected(stored(gettext_noop("“%(value)s” is not a contact id."), value=str(contact_id))) from exc
         contact_id = None
     return contact_id, id_required
 
@@ -354,7 +370,7 @@ def _clean_alike(
             try:
                 contact_id, id_required = _contact_id(row)
             except RowRejected as exc:
-                reason = str(exc)
+                reason = exc.reason
         if reason is not None:
             rejected.append((index, row, reason))
             continue

@@ -15,10 +15,11 @@ from itertools import islice
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from automations.services import EventKind, events_emit_many
 from marketing.accounts.models import Account
+from marketing.core.texts import stored
 
 from ..models import Group, GroupMembership
 from ..storage import (
@@ -68,7 +69,12 @@ class RowOutcome:
     index: int
     status: str
     contact_id: int | None = None
-    reason: str = ""
+    reason: str = ""  # why it was rejected, stored form (`marketing.core.texts`): `rendered(reason)` to show it
+
+
+_NO_SUCH_ID = stored(gettext_noop("No contact with this id."))
+_ADDING_OFF = stored(gettext_noop("Not an existing contact, and adding new contacts is off."))
+_NO_POINT = stored(gettext_noop("A contact needs a mobile phone or an email."))
 
 
 @dataclass
@@ -375,7 +381,7 @@ class _Engine:
         ref, email, phone = values.get("external_ref"), values.get("email"), values.get("phone")
         contact = by_id.get(row.contact_id) if row.contact_id is not None else None
         if contact is None and row.contact_id is not None and row.id_required:
-            return None, _("No contact with this id."), None
+            return None, _NO_SUCH_ID, None
         if contact is None:
             by_points = self.policy.match_by_points
             contact = (
@@ -387,13 +393,13 @@ class _Engine:
                 contact = None  # same phone or email, another record of the source (one parent, two children)
         owner_of_ref = by_ref.get(ref) if ref else None
         if owner_of_ref is not None and owner_of_ref is not contact:
-            return None, _("The reference “%(ref)s” belongs to another contact.") % {"ref": ref}, None
+            return None, stored(gettext_noop("The reference “%(ref)s” belongs to another contact."), ref=ref), None
         if contact is None:
             if not self.policy.add_new:
-                return None, _("Not an existing contact, and adding new contacts is off."), None
+                return None, _ADDING_OFF, None
             contact = _filled(record_new(self.source, now), row)
             if not (contact.email or contact.phone):
-                return None, _("A contact needs a mobile phone or an email."), None
+                return None, _NO_POINT, None
             return contact, Status.NEW, None
         if not self.policy.update_existing:
             return contact, Status.UNCHANGED, None

@@ -1,6 +1,7 @@
 """The contacts screens (SPEC CON-3…7, UNS-2, IMP-6). The import wizard lives in contacts/wizard.py."""
 
-from .contacts import contact_add, contact_delete, contact_edit, contact_export, contact_list
+from .contact_form import contact_add, contact_edit, contact_point_check
+from .contacts import contact_delete, contact_export, contact_list
 from .custom_fields import field_add, field_delete, field_edit, field_list
 from .groups import (
     group_delete,
@@ -12,6 +13,7 @@ from .groups import (
     group_rename,
 )
 from .unsubscribes import (
+    unsubscribe_add,
     unsubscribe_export,
     unsubscribe_history,
     unsubscribe_import,
@@ -25,6 +27,7 @@ __all__ = [
     "contact_edit",
     "contact_export",
     "contact_list",
+    "contact_point_check",
     "field_add",
     "field_delete",
     "field_edit",
@@ -36,6 +39,7 @@ __all__ = [
     "group_members_remove",
     "group_merge",
     "group_rename",
+    "unsubscribe_add",
     "unsubscribe_export",
     "unsubscribe_history",
     "unsubscribe_import",

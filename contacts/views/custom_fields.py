@@ -7,17 +7,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from marketing.core.errors import ApplicationError
+from marketing.core.forms import form_errors_add
 
 from .. import fields as services
 from .. import selectors
 from ..forms import CustomFieldEditForm, CustomFieldForm
 from .common import can_edit, edit_required, view_required
-
-
-def _add_error(form, exc: ApplicationError) -> None:
-    """A refusal of the service goes on the form field it names, else on top of the form."""
-    name = exc.details.get("field") if isinstance(exc.details, dict) else None
-    form.add_error(name if name in form.fields else None, exc.message)
 
 
 @view_required
@@ -47,7 +42,7 @@ def field_add(request):
                 choices=data["choices"],
             )
         except ApplicationError as exc:
-            _add_error(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Field %(label)s created.") % {"label": field.label})
             return redirect("contacts:fields")
@@ -60,6 +55,9 @@ def field_edit(request, pk: int):
     field = selectors.custom_field_get(account=request.account, pk=pk)
     form = CustomFieldEditForm(request.POST or None, field=field)
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Nothing changed in field %(label)s.") % {"label": field.label})
+            return redirect("contacts:fields")
         try:
             services.custom_field_update(
                 account=request.account,
@@ -69,7 +67,7 @@ def field_edit(request, pk: int):
                 choices=form.cleaned_data.get("choices"),
             )
         except ApplicationError as exc:
-            _add_error(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Field %(label)s saved.") % {"label": field.label})
             return redirect("contacts:fields")

@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 
 import jwt
 import requests
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from marketing.core.texts import Text
 
 from .errors import SalesforceApiDisabled, SalesforceAuthError, SalesforceTlsError, SalesforceUnavailable
 
@@ -162,7 +163,9 @@ def jwt_assertion(*, login_url: str, client_id: str, username: str, private_key:
         return jwt.encode(claims, private_key, algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError) as exc:
         raise SalesforceAuthError(
-            _("The private key is not a valid RSA key in PEM format. Paste the key whose certificate is in the app."),
+            gettext_lazy(
+                "The private key is not a valid RSA key in PEM format. Paste the key whose certificate is in the app."
+            ),
             code="salesforce_bad_client",
         ) from exc
 
@@ -189,17 +192,22 @@ def _post(url: str, data: dict, *, ca_bundle: str) -> requests.Response:
             raise tls_error(url) from exc
         except requests.RequestException as exc:
             raise SalesforceUnavailable(
-                _("Salesforce could not be reached at %(url)s. Check the login URL and try again.") % {"url": url}
+                Text(
+                    gettext_noop("Salesforce could not be reached at %(url)s. Check the login URL and try again."),
+                    url=url,
+                )
             ) from exc
 
 
 def tls_error(url: str) -> SalesforceTlsError:
     return SalesforceTlsError(
-        _(
-            "The server at %(url)s presented a certificate this platform does not trust. "
-            "Check the URL, or set the connection's CA bundle to the server's certificate authority."
+        Text(
+            gettext_noop(
+                "The server at %(url)s presented a certificate this platform does not trust. "
+                "Check the URL, or set the connection's CA bundle to the server's certificate authority."
+            ),
+            url=url,
         )
-        % {"url": url}
     )
 
 
@@ -211,8 +219,10 @@ def _token(login_url: str, data: dict, *, ca_bundle: str, grant: str) -> TokenSe
         body = None
     if response.status_code >= 500 or not isinstance(body, dict):
         raise SalesforceUnavailable(
-            _("Salesforce's sign-in service answered %(status)s. Try again in a few minutes.")
-            % {"status": response.status_code}
+            Text(
+                gettext_noop("Salesforce's sign-in service answered %(status)s. Try again in a few minutes."),
+                status=response.status_code,
+            )
         )
     if response.status_code != 200 or "access_token" not in body:
         raise oauth_error(body, grant=grant)
@@ -254,19 +264,21 @@ def oauth_error(body: dict, *, grant: str) -> Exception:
         return api_disabled_error()
     if error == "invalid_client_id":
         return SalesforceAuthError(
-            _("Salesforce does not know this client id. Copy the consumer key of the connected app again."),
+            gettext_lazy("Salesforce does not know this client id. Copy the consumer key of the connected app again."),
             code="salesforce_bad_client",
             details=details,
         )
     if error in ("invalid_client", "invalid_client_credentials"):
         return SalesforceAuthError(
-            _("Salesforce refused the client id and secret. Copy the consumer key and secret of the app again."),
+            gettext_lazy(
+                "Salesforce refused the client id and secret. Copy the consumer key and secret of the app again."
+            ),
             code="salesforce_bad_client",
             details=details,
         )
     if grant == "refresh_token" and error == "invalid_grant":
         return SalesforceAuthError(
-            _(
+            gettext_lazy(
                 "Salesforce no longer accepts this platform's authorization (it was revoked or has expired). "
                 "Reconnect Salesforce."
             ),
@@ -275,21 +287,24 @@ def oauth_error(body: dict, *, grant: str) -> Exception:
         )
     if grant == "authorization_code":
         return SalesforceAuthError(
-            _("Salesforce did not confirm the sign-in (the code expired or did not match). Connect again."),
+            gettext_lazy("Salesforce did not confirm the sign-in (the code expired or did not match). Connect again."),
             code="salesforce_authorization_failed",
             details=details,
         )
     if error == "invalid_grant" and grant in _REFUSED_SIGN_IN:
         return SalesforceAuthError(_REFUSED_SIGN_IN[grant], code="salesforce_bad_credentials", details=details)
     return SalesforceAuthError(
-        _("Salesforce refused to sign in: %(reason)s") % {"reason": description or error or _("no reason given")},
+        Text(
+            gettext_noop("Salesforce refused to sign in: %(reason)s"),
+            reason=description or error or gettext_lazy("no reason given"),
+        ),
         details=details,
     )
 
 
 def api_disabled_error() -> SalesforceApiDisabled:
     return SalesforceApiDisabled(
-        _(
+        gettext_lazy(
             "This Salesforce organization or user has no API access (API_DISABLED_FOR_ORG). Salesforce allows API "
             "access in Enterprise, Unlimited, Developer and Performance editions; ask the Salesforce admin to enable "
             "“API Enabled” for the integration user's profile."

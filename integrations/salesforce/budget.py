@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.models import Connection
+from marketing.core.texts import Text
 
 from .errors import BudgetExhausted
 from .models import ApiUsage
@@ -67,8 +68,11 @@ class ApiBudget:
         cap = self.connection.hourly_call_cap
         if used_this_hour + calls > cap:
             raise BudgetExhausted(
-                _("hourly API budget reached (%(used)s of %(cap)s calls this hour)")
-                % {"used": used_this_hour, "cap": cap},
+                Text(
+                    gettext_noop("hourly API budget reached (%(used)s of %(cap)s calls this hour)"),
+                    used=used_this_hour,
+                    cap=cap,
+                ),
                 resume_at=next_hour,
                 details={"limit": "hourly", "used": used_this_hour, "cap": cap},
             )
@@ -76,11 +80,15 @@ class ApiBudget:
             allowed = self.daily_allowance(row.org_max)
             if row.org_used + calls > allowed:
                 raise BudgetExhausted(
-                    _(
-                        "daily API share reached (the organization has used %(used)s of its %(max)s daily calls; "
-                        "syncing stops at %(percent)s%%)"
-                    )
-                    % {"used": row.org_used, "max": row.org_max, "percent": self.connection.daily_share_percent},
+                    Text(
+                        gettext_noop(
+                            "daily API share reached (the organization has used %(used)s of its %(max)s daily calls; "
+                            "syncing stops at %(percent)s%%)"
+                        ),
+                        used=row.org_used,
+                        max=row.org_max,
+                        percent=self.connection.daily_share_percent,
+                    ),
                     resume_at=next_hour,
                     details={"limit": "daily", "used": row.org_used, "max": row.org_max, "allowed": allowed},
                 )

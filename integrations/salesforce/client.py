@@ -27,13 +27,15 @@ import requests
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceOperationError
 from simple_salesforce.util import Usage, exception_handler
 
 from integrations.models import Connection
-from integrations.services import connection_fail, connection_tokens_save
+from integrations.services import connection_fail
 from marketing.core.errors import ApplicationError
+from marketing.core.texts import Text, storable
 
 from . import auth
 from .budget import ApiBudget
@@ -45,6 +47,8 @@ from .errors import (
     SalesforceTlsError,
     SalesforceUnavailable,
 )
+from .models import SalesforceConnection
+from .services import salesforce_tokens_save
 
 API_VERSION = "59.0"
 # Attempts per call for transient failures, and the backoff between them (seconds, doubled, jittered).
@@ -102,11 +106,11 @@ def _retry_pause(attempt: int) -> None:
 
 class SalesforceClient:
     def __init__(self, connection: Connection, *, budget: ApiBudget | None = None):
-        self.connection = connection
+        self.connection = SalesforceConnection.of(connection)
         self.budget = budget or ApiBudget(connection)
         self.api_calls = 0
         self.limit_info: Usage | None = None
-        self.session = auth.SalesforceSession(connection.ca_bundle)
+        self.session = auth.SalesforceSession(self.connection.ca_bundle)
         self.session.hooks["response"].append(self._on_response)
         self._sf: Salesforce | None = None
 
@@ -154,13 +158,13 @@ class SalesforceClient:
             return auth.refresh(
                 client_id=c.client_id, client_secret=c.client_secret, refresh_token=c.refresh_token, **where
             )
-        if c.auth_flow == Connection.AuthFlow.CLIENT_CREDENTIALS:
+        if c.auth_flow == SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS:
             return auth.client_credentials_grant(client_id=c.client_id, client_secret=c.client_secret, **where)
-        if c.auth_flow == Connection.AuthFlow.JWT_BEARER:
+        if c.auth_flow == SalesforceConnection.AuthFlow.JWT_BEARER:
             return auth.jwt_bearer_grant(
                 client_id=c.client_id, username=c.username, private_key=c.jwt_private_key, **where
             )
-        if c.auth_flow == Connection.AuthFlow.PASSWORD:
+        if c.auth_flow == SalesforceConnection.AuthFlow.PASSWORD:
             return auth.password_grant(
                 client_id=c.client_id, client_secret=c.client_secret, username=c.username, password=c.password, **where
             )
@@ -174,7 +178,7 @@ class SalesforceClient:
         except (SalesforceAuthError, SalesforceApiDisabled, SalesforceTlsError) as exc:
             self._fail(exc)
             raise
-        connection_tokens_save(
+        salesforce_tokens_save(
             account=self.connection.account,
             connection=self.connection,
             access_token=tokens.access_token,
@@ -186,7 +190,7 @@ class SalesforceClient:
 
     def _renew(self, expired_token: str) -> None:
         """Renew an expired session, unless another process already did."""
-        self.connection.refresh_from_db(fields=["access_token", "refresh_token", "instance_url", "identity_url"])
+        self.connection.refresh_from_db(fields=["config", "credentials"])
         self._sf = None
         if self.connection.access_token and self.connection.access_token != expired_token:
             return
@@ -197,7 +201,7 @@ class SalesforceClient:
             account=self.connection.account,
             connection=self.connection,
             code=getattr(exc, "code", "error"),
-            message=getattr(exc, "message", str(exc)),
+            message=storable(exc),  # shown on the connection screen in each reader's language
         )
 
     def _translate(self, exc: SalesforceError) -> Exception:
@@ -207,7 +211,11 @@ class SalesforceClient:
         details = {"status": exc.status, "errors": errors}
         if code == "REQUEST_LIMIT_EXCEEDED":
             return SalesforceLimitExceeded(
-                _("Salesforce's daily API limit for this organization is used up; syncing continues later."),
+                Text(
+                    gettext_noop(
+                        "Salesforce's daily API limit for this organization is used up; syncing continues later."
+                    )
+                ),
                 resume_at=timezone.now() + LIMIT_PAUSE,
                 details=details,
             )
@@ -215,30 +223,45 @@ class SalesforceClient:
             return auth.api_disabled_error()
         if exc.status >= 500 or code in TRANSIENT_CODES:
             return SalesforceUnavailable(
-                _("Salesforce is busy (%(code)s); the sync will try again.") % {"code": code or exc.status}
+                Text(gettext_noop("Salesforce is busy (%(code)s); the sync will try again."), code=code or exc.status)
             )
         if code in MISSING_FIELD_CODES:
+            # Salesforce's own words are kept as they came, labelled as theirs.
             return SalesforceRequestError(
-                _("Salesforce does not have a field or object this sync uses: %(message)s Check the field mapping.")
-                % {"message": message},
+                Text(
+                    gettext_noop(
+                        "Salesforce does not have a field or object this sync uses. Check the field mapping. "
+                        "Salesforce said: %(said)s"
+                    ),
+                    said=message,
+                ),
                 code="salesforce_missing_field",
                 details=details,
             )
         if exc.status == 404:
             return SalesforceRequestError(
-                _("Salesforce did not find it: %(message)s") % {"message": message},
+                Text(
+                    gettext_noop("Salesforce did not find what the sync asked for. Salesforce said: %(said)s"),
+                    said=message,
+                ),
                 code="salesforce_not_found",
                 details=details,
             )
         if exc.status == 403:
             return SalesforceRequestError(
-                _("Salesforce refused the request: %(message)s Check the integration user's permissions.")
-                % {"message": message},
+                Text(
+                    gettext_noop(
+                        "Salesforce refused the request. Check the integration user's permissions. "
+                        "Salesforce said: %(said)s"
+                    ),
+                    said=message,
+                ),
                 code="salesforce_refused",
                 details=details,
             )
         return SalesforceRequestError(
-            _("Salesforce refused the request: %(message)s") % {"message": message}, details=details
+            Text(gettext_noop("Salesforce refused the request. Salesforce said: %(said)s"), said=message),
+            details=details,
         )
 
     def _call(
@@ -445,7 +468,7 @@ class SalesforceClient:
                 done = operation != "insert"
                 error = {
                     "statusCode": "UNPROCESSED",
-                    "message": _("Salesforce did not process this record."),
+                    "message": Text(gettext_noop("Salesforce did not process this record.")),
                     "fields": [],
                 }
                 results[index] = {"id": records[index].get("Id"), "success": done, "errors": [] if done else [error]}

@@ -69,7 +69,7 @@ class BudgetExhausted(ApiLimitReached):
 
     def __init__(self, reason: str, *, resume_at: datetime, details=None):
         super().__init__(reason, resume_at=resume_at, details=details)
-        self.reason = reason
+        self.reason = self.message
 
 
 class SalesforceUnavailable(TransientError):

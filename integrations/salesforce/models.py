@@ -1,13 +1,131 @@
-"""Salesforce's own rows: what a connection syncs and the API calls it spent (SPEC SF-2 … SF-10, SF-15).
+"""Salesforce's own rows: how a connection signs in (SPEC SF-1), what it syncs and the API calls it spent
+(SPEC SF-2 … SF-10, SF-15).
 
-They moved here from `integrations` without touching the database: the tables keep their names.
+`SalesforceSettings` and `ApiUsage` moved here from `integrations` without touching the database: the tables
+keep their names. `SalesforceConnection` adds no table: it is the generic `Connection` read through typed
+attributes.
 """
+
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Connection
 from marketing.core.models import TenantModel
+
+PROVIDER = "salesforce"
+
+
+def _setting(key: str, label: str, default: str = "") -> property:
+    """An attribute kept under `key` in the connection's `config` (not secret); `label` names it on screens."""
+
+    def get(connection: Connection) -> str:
+        return connection.config.get(key, default)
+
+    def put(connection: Connection, value: Any) -> None:
+        connection.config = _with(connection.config, key, value)
+
+    get.short_description = label
+    return property(get, put)
+
+
+def _secret(key: str) -> property:
+    """An attribute kept under `key` in the connection's encrypted `credentials`."""
+
+    def get(connection: Connection) -> str:
+        return connection.credentials.get(key, "")
+
+    def put(connection: Connection, value: Any) -> None:
+        connection.credentials = _with(connection.credentials, key, value)
+
+    return property(get, put)
+
+
+def _with(values: dict, key: str, value: Any) -> dict:
+    """A copy of `values` with `key` set; an empty value removes the key (reading it gives the default)."""
+    values = dict(values or {})
+    if value is None or value == "":
+        values.pop(key, None)
+    else:
+        values[key] = value
+    return values
+
+
+class SalesforceConnectionManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(provider=PROVIDER)
+
+
+class SalesforceConnection(Connection):
+    """A connection to Salesforce: where and how it signs in, and who it is there (SPEC SF-1).
+
+    The same row as the generic `Connection`; these attributes map onto its `config` (not secret) and its
+    encrypted `credentials`. Salesforce code gets one with `SalesforceConnection.of(connection)`.
+    """
+
+    class AuthFlow(models.TextChoices):
+        WEB_SERVER = "web_server", _("Sign in with Salesforce (OAuth)")
+        JWT_BEARER = "jwt_bearer", _("Server certificate (JWT bearer)")
+        CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+        PASSWORD = "password", _("Username, password and security token (legacy)")
+
+    # Config: what a person chose, where Salesforce put the org, and who the connection is there.
+    CONFIG_KEYS = (
+        "login_url",
+        "instance_url",
+        "identity_url",
+        "auth_flow",
+        "client_id",
+        "username",
+        "ca_bundle",
+        "external_user_id",
+        "external_org_id",
+        "external_user_name",
+        "external_username",
+    )
+    # Credentials: secrets, encrypted at rest.
+    CREDENTIAL_KEYS = ("client_secret", "password", "access_token", "refresh_token", "jwt_private_key")
+
+    # Where to sign in (login.salesforce.com, test.salesforce.com, a My Domain, an emulator), the org's own
+    # URL and the signed-in user's identity URL as the last sign-in returned them.
+    login_url = _setting("login_url", _("login URL"))
+    instance_url = _setting("instance_url", _("instance URL"))
+    identity_url = _setting("identity_url", _("identity URL"))
+    auth_flow = _setting("auth_flow", _("sign-in method"), default=AuthFlow.WEB_SERVER)
+    client_id = _setting("client_id", _("client id"))
+    username = _setting("username", _("username"))  # JWT bearer and the legacy password flow sign in as a user
+    ca_bundle = _setting("ca_bundle", _("CA bundle"))  # a PEM file to trust; empty: the system's trust store
+    # Who the connection is in Salesforce, as the last successful test said.
+    external_user_id = _setting("external_user_id", _("integration user id"))
+    external_org_id = _setting("external_org_id", _("organization id"))
+    external_user_name = _setting("external_user_name", _("integration user"))  # the name, shown on screens
+    external_username = _setting("external_username", _("integration username"))
+
+    client_secret = _secret("client_secret")
+    password = _secret("password")  # legacy: the user's password followed by their security token
+    access_token = _secret("access_token")
+    refresh_token = _secret("refresh_token")
+    jwt_private_key = _secret("jwt_private_key")  # the key whose certificate the connected app holds
+
+    objects = SalesforceConnectionManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("Salesforce connection")
+        verbose_name_plural = _("Salesforce connections")
+
+    @classmethod
+    def of(cls, connection: Connection) -> "SalesforceConnection":
+        """`connection` as a Salesforce connection: itself when it is one already, else a copy of it."""
+        if isinstance(connection, cls):
+            return connection
+        proxy = cls.__new__(cls)
+        proxy.__dict__.update(connection.__getstate__())
+        return proxy
+
+    def get_auth_flow_display(self) -> str:
+        return str(dict(self.AuthFlow.choices).get(self.auth_flow, self.auth_flow))
 
 
 def default_field_map() -> dict:

@@ -1,30 +1,28 @@
-"""What deleting a synced contact means in Salesforce, said on the delete confirmation (SPEC SF-8)."""
+"""What deleting a synced contact means in Salesforce, said on the delete confirmation (SPEC SF-8), for one
+contact or for a bulk selection (with how many of them are synced)."""
 
+from django.utils.formats import number_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contacts.notices import delete_notices_provider
 from marketing.accounts.models import Account
+from marketing.core.templatetags.texts import ltr
 
-from ..models import ExternalRef
+from ..selectors import synced_contacts_count
 from .models import SalesforceSettings
 
 
 @delete_notices_provider
-def salesforce_delete_notice(account: Account, contact_ids: list[int]) -> list[str]:
-    refs = ExternalRef.objects.filter(
-        account=account,
-        connection__provider="salesforce",
-        contact_id__in=contact_ids,
-        deleted_at__isnull=True,
-        converted_to="",
-    )
-    synced = refs.values("contact_id").distinct().count()
+def salesforce_delete_notice(account: Account, contact_ids, selected: int) -> list[str]:
+    synced = synced_contacts_count(account=account, provider="salesforce", contact_ids=contact_ids)
     if not synced:
         return []
     settings = SalesforceSettings.objects.filter(account=account, connection__provider="salesforce").first()
     never = settings is not None and settings.deleted_here == SalesforceSettings.DeletedHere.NEVER
-    # One sentence for a contact's own page, another for several: Hebrew, like English, has one plural form.
-    if synced == 1:
+    if selected == 1:
         if never:
             return [
                 _(
@@ -39,13 +37,20 @@ def salesforce_delete_notice(account: Account, contact_ids: list[int]) -> list[s
             )
         ]
     if never:
-        text = _(
+        text = ngettext(
+            "%(count)s of these contacts is synced with Salesforce: its record there is not deleted, and the "
+            "sync will not bring it back.",
             "%(count)s of these contacts are synced with Salesforce: their records there are not deleted, and the "
-            "sync will not bring them back."
+            "sync will not bring them back.",
+            synced,
         )
     else:
-        text = _(
+        text = ngettext(
+            "%(count)s of these contacts is synced with Salesforce: its record there is not deleted, and the "
+            "sync brings it back only if its record changes in Salesforce later.",
             "%(count)s of these contacts are synced with Salesforce: their records there are not deleted, and the "
-            "sync brings a contact back only if its record changes in Salesforce later."
+            "sync brings a contact back only if its record changes in Salesforce later.",
+            synced,
         )
-    return [text % {"count": synced}]
+    # The count reads left to right inside a right-to-left sentence.
+    return [mark_safe(escape(text) % {"count": ltr(number_format(synced, force_grouping=True))})]

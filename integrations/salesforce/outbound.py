@@ -10,12 +10,13 @@ from ..models import Connection, SyncRun
 from ..services import sync_run_finish, sync_run_start
 from .client import SalesforceClient
 from .errors import ApiLimitReached
-from .models import SalesforceSettings
+from .models import SalesforceConnection, SalesforceSettings
 from .push import Pusher, marker_changes, optout_refs
 from .services import salesforce_settings_init
 
 
 def _push_run(connection: Connection, what: str, work: Callable[[Pusher], None]) -> SyncRun:
+    connection = SalesforceConnection.of(connection)
     account = connection.account
     settings = SalesforceSettings.objects.filter(connection=connection).first()
     if settings is None:
@@ -30,7 +31,7 @@ def _push_run(connection: Connection, what: str, work: Callable[[Pusher], None])
                 account=account,
                 run=run,
                 api_calls=client.api_calls,
-                stop_reason=exc.message,
+                stop_reason=exc.text,
                 details=dict(pusher.counts),
             )
             raise

@@ -13,8 +13,10 @@ from marketing.core.errors import ApplicationError, TransientError
 
 from . import auth
 from .client import SalesforceClient
-from .models import default_field_map
+from .models import PROVIDER, SalesforceConnection, default_field_map
 from .sync import salesforce_sync
+
+AuthFlow = SalesforceConnection.AuthFlow
 
 # Failures that say nothing about the connection itself: the next try may work.
 _PASSING_CODES = frozenset(
@@ -24,7 +26,7 @@ _PASSING_CODES = frozenset(
 
 class SalesforceRuntime:
     def __init__(self, connection: Connection):
-        self.connection = connection
+        self.connection = SalesforceConnection.of(connection)
 
     def client(self) -> SalesforceClient:
         return SalesforceClient(self.connection)
@@ -45,10 +47,18 @@ class SalesforceRuntime:
         details = dict(who)
         if usage is not None:
             details["api_usage"] = {"used": usage.used, "max": usage.total}
+        # Who the connection is there: the pull tells its own changes from others' by the user id.
+        learned = {
+            "external_user_id": who.get("user_id"),
+            "external_org_id": who.get("organization_id"),
+            "external_user_name": who.get("display_name"),  # the connection screen names the person, not an id
+            "external_username": who.get("username"),
+        }
         return ConnectionStatus(
             ok=True,
             message=_("Connected to Salesforce as %(username)s.") % {"username": who.get("username") or who["user_id"]},
             details=details,
+            config={key: value for key, value in learned.items() if value},
         )
 
     def default_field_map(self) -> dict:
@@ -89,14 +99,17 @@ class SalesforceRuntime:
 
 
 class SalesforceProvider:
-    key: ClassVar[str] = "salesforce"
+    key: ClassVar[str] = PROVIDER
     name: ClassVar[str] = "Salesforce"
     # What exists today; campaign members and contact moments (SF-12, SF-14) join when they are built.
     features: ClassVar[frozenset[str]] = frozenset({"contacts.pull", "contacts.push", "optout.sync"})
+    # The connected app's secret and the JWT key; a disconnect forgets the tokens and a user's password.
+    reusable_credentials: ClassVar[frozenset[str]] = frozenset({"client_secret", "jwt_private_key"})
 
     def validate(self, connection: Connection) -> None:
         """Where and how to sign in: https URLs, a known sign-in method, a CA bundle that exists, and what the
         method needs filled in."""
+        connection = SalesforceConnection.of(connection)
         url = urlparse(connection.login_url or "")
         if connection.login_url and (url.scheme != "https" or not url.hostname):
             raise ApplicationError(
@@ -105,7 +118,7 @@ class SalesforceProvider:
             )
         if connection.instance_url and urlparse(connection.instance_url).scheme != "https":
             raise ApplicationError(_("The instance URL must start with https://."), details={"field": "instance_url"})
-        if connection.auth_flow not in Connection.AuthFlow.values:
+        if connection.auth_flow not in AuthFlow.values:
             raise ApplicationError(_("Choose a sign-in method."), details={"field": "auth_flow"})
         if connection.ca_bundle and not os.path.isfile(connection.ca_bundle):
             raise ApplicationError(
@@ -115,17 +128,13 @@ class SalesforceProvider:
             )
         flow = connection.auth_flow
         required = {"login_url": _("the login URL"), "client_id": _("the client id")}
-        if flow in (
-            Connection.AuthFlow.WEB_SERVER,
-            Connection.AuthFlow.CLIENT_CREDENTIALS,
-            Connection.AuthFlow.PASSWORD,
-        ):
+        if flow in (AuthFlow.WEB_SERVER, AuthFlow.CLIENT_CREDENTIALS, AuthFlow.PASSWORD):
             required["client_secret"] = _("the client secret")
-        if flow in (Connection.AuthFlow.JWT_BEARER, Connection.AuthFlow.PASSWORD):
+        if flow in (AuthFlow.JWT_BEARER, AuthFlow.PASSWORD):
             required["username"] = _("the username")
-        if flow == Connection.AuthFlow.PASSWORD:
+        if flow == AuthFlow.PASSWORD:
             required["password"] = _("the password and security token")
-        if flow == Connection.AuthFlow.JWT_BEARER:
+        if flow == AuthFlow.JWT_BEARER:
             required["jwt_private_key"] = _("the private key")
         for name, label in required.items():
             if not getattr(connection, name):

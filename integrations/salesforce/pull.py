@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, Group, GroupMembership
 from contacts.selectors import CONTACT_VALUE_COLUMNS, contacts_by_points
 from contacts.services import contacts_delete, group_members_remove, suppressions_add
 from contacts.sources import Source
 from contacts.upsert import Policy, Status, contacts_upsert
+from marketing.core.texts import Text, stored
 
 from ..models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from ..services import sync_error_record, sync_errors_resolve
@@ -38,6 +39,7 @@ from .mapping import (
     truthy,
 )
 from .models import SalesforceSettings
+from .progress import run_progress_save
 
 SOURCE = Source.SALESFORCE
 DELETED_WINDOW = timedelta(days=15)
@@ -93,11 +95,13 @@ def conversion_into_linked(engine, lead_ref: ExternalRef, target: ExternalRef) -
         external_id=lead_ref.external_id,
         contact=Contact.objects.filter(account=engine.account, pk=lead_ref.contact_id).first(),
         code="converted_into_linked_contact",
-        message=_(
-            "This lead was converted into the Salesforce contact %(contact)s, which is linked to another contact "
-            "here. Merge the two contacts here if they are the same person."
-        )
-        % {"contact": target.external_id},
+        message=stored(
+            gettext_noop(
+                "This lead was converted into the Salesforce contact %(contact)s, which is linked to another contact "
+                "here. Merge the two contacts here if they are the same person."
+            ),
+            contact=target.external_id,
+        ),
         run=engine.run,
     )
 
@@ -131,7 +135,7 @@ class Puller:
         return SyncCursor.objects.get_or_create(account=self.account, connection=self.connection, stream=stream)[0]
 
     def check_cancelled(self) -> None:
-        if SyncRun.objects.filter(pk=self.run.pk, state=SyncRun.State.CANCELLED).exists():
+        if not run_progress_save(self):  # the run's figures so far, one UPDATE a page; False once it was cancelled
             raise RunCancelled
 
     # --- records ------------------------------------------------------------------------------------
@@ -472,7 +476,7 @@ class Puller:
                 added = suppressions_add(
                     account=self.account,
                     points=points,
-                    reason=_("Opted out in Salesforce"),
+                    reason=Text(gettext_noop("Opted out in Salesforce")),
                     source=SOURCE,
                     channel=channel,
                 )

@@ -16,10 +16,11 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts.models import Contact, GroupMembership, Suppression
 from contacts.sources import Source
+from marketing.core.texts import Text, stored
 
 from ..models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from ..services import sync_error_record, sync_errors_resolve
@@ -29,6 +30,7 @@ from .errors import SalesforceRequestError
 from .linking import HELD, baseline
 from .mapping import Comparer, ObjectPlan, contact_value, object_plans
 from .models import SalesforceSettings
+from .progress import run_progress_save
 from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_link, loggable, overlap
 
 SOURCE = Source.SALESFORCE
@@ -458,6 +460,7 @@ class Pusher:
             else:
                 results = self.client.composite_update(records, sobject=sobject)
             more_locked, more_converted = self._results(batch, results, last=last)
+            run_progress_save(self)  # the run's figures so far, one UPDATE a call
             locked += more_locked
             converted += more_converted
         return locked, converted
@@ -539,9 +542,13 @@ class Pusher:
     def _failed(self, item: _Write, code: str, error: dict) -> None:
         self.counts["failed_out"] += 1
         fields = ", ".join(error.get("fields") or [])
-        message = error.get("message") or code
-        if fields:
-            message = _("%(message)s (field: %(fields)s)") % {"message": message, "fields": fields}
+        said = error.get("message") or code
+        if isinstance(said, Text):  # this platform's own words, stored for each reader's language
+            message = said.stored
+        elif fields:  # Salesforce's words, as they came
+            message = stored(gettext_noop("Salesforce said: %(said)s (fields: %(fields)s)"), said=said, fields=fields)
+        else:
+            message = stored(gettext_noop("Salesforce said: %(said)s"), said=said)
         contact = Contact.objects.filter(account=self.account, pk=item.contact_id).first()
         if contact is None:
             return
@@ -592,7 +599,9 @@ class Pusher:
         for item in items:
             target = converted_to.get(item.external_id)
             if not target:
-                self._failed(item, "CANNOT_UPDATE_CONVERTED_LEAD", {"message": _("The lead was converted.")})
+                self._failed(
+                    item, "CANNOT_UPDATE_CONVERTED_LEAD", {"message": Text(gettext_noop("The lead was converted."))}
+                )
                 continue
             contact_ref = conversion_link(self, ExternalRef.objects.get(pk=item.ref_id), target)
             if contact_ref is None:

@@ -2,7 +2,7 @@
 
 - the fields of the org's Lead and Contact (describe), kept for a few minutes so that
   opening the settings screen does not spend two API calls each time;
-- who the connection signs in as, remembered from the last successful test;
+- who the connection signs in as, by name, as the last successful test reported it;
 - one save for the settings screen (the connection's schedule and budget, and its settings);
 - retrying every given-up record of a connection at once.
 """
@@ -22,7 +22,7 @@ from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
 
 from .client import SalesforceClient
-from .models import SalesforceSettings
+from .models import SalesforceConnection, SalesforceSettings
 from .services import salesforce_settings_save
 
 OBJECTS = ("Lead", "Contact")
@@ -45,7 +45,7 @@ class RemoteField:
 
 
 def _describe_key(connection: Connection) -> str:
-    return f"salesforce:describe:{connection.pk}:{connection.instance_url}"
+    return f"salesforce:describe:{connection.pk}:{SalesforceConnection.of(connection).instance_url}"
 
 
 def object_fields(*, connection: Connection, refresh: bool = False) -> dict[str, list[RemoteField]]:
@@ -74,24 +74,13 @@ def object_fields(*, connection: Connection, refresh: bool = False) -> dict[str,
     }
 
 
-def _identity_key(connection: Connection) -> str:
-    return f"salesforce:identity:{connection.pk}"
-
-
-def identity_remember(*, connection: Connection, details: dict) -> None:
-    """Keep the user name a successful test reported, to show whom the connection signs in as."""
-    who = {"username": details.get("username", ""), "display_name": details.get("display_name", "")}
-    if who["username"] or who["display_name"]:
-        cache.set(_identity_key(connection), who, None)
-
-
 def connected_as(connection: Connection) -> dict:
-    """`{"username", "display_name", "user_id"}` of the Salesforce user the connection signs in as."""
-    who = cache.get(_identity_key(connection)) or {}
+    """`{"display_name", "username"}` of the Salesforce user the connection signs in as, as the last successful
+    test reported them (kept in the connection's config)."""
+    connection = SalesforceConnection.of(connection)
     return {
-        "username": who.get("username") or connection.username,
-        "display_name": who.get("display_name", ""),
-        "user_id": connection.external_user_id,
+        "display_name": connection.external_user_name,
+        "username": connection.external_username or connection.username,
     }
 
 

@@ -1,11 +1,21 @@
 """Reads of a Salesforce connection's own rows, always within one account."""
 
+from django.utils.translation import gettext as _
+
 from contacts.models import Contact
 from integrations.models import Connection, SyncRun
 from marketing.accounts.models import Account
 from marketing.core.tenancy import tenant_get
 
-from .models import SalesforceSettings
+from .models import SalesforceConnection, SalesforceSettings
+
+
+def salesforce_connection_find(*, account: Account) -> SalesforceConnection | None:
+    return SalesforceConnection.objects.filter(account=account).first()
+
+
+def salesforce_connection_get(*, account: Account) -> SalesforceConnection:
+    return tenant_get(SalesforceConnection, account=account, message=_("This integration is not connected."))
 
 
 def salesforce_settings_find(*, account: Account, connection: Connection) -> SalesforceSettings | None:

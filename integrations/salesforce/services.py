@@ -1,4 +1,5 @@
-"""What a Salesforce connection syncs and how (SPEC SF-2 … SF-10, SF-16)."""
+"""A Salesforce connection: where and how it signs in (SPEC SF-1), what it syncs and how (SPEC SF-2 … SF-10,
+SF-16)."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,14 +14,115 @@ from django.utils.translation import gettext as _
 from contacts.models import Group
 from integrations import registry
 from integrations.models import Connection
+from integrations.services import connection_credentials_update, connection_save
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError
 from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
 
-from .models import SalesforceSettings, default_optout_fields
+from .models import PROVIDER, SalesforceConnection, SalesforceSettings, default_optout_fields
 from .names import is_api_name
 from .tasks import salesforce_past_optouts_push
+
+# --- the connection: signing in (SPEC SF-1) -----------------------------------------------------------
+
+# Changing any of these makes the saved session meaningless.
+_SIGN_IN_KEYS = frozenset(
+    {"login_url", "auth_flow", "client_id", "client_secret", "username", "password", "jwt_private_key"}
+)
+_URL_KEYS = frozenset({"login_url", "instance_url"})
+
+
+@transaction.atomic
+def salesforce_connection_save(
+    *,
+    account: Account,
+    actor: User | None = None,
+    login_url: str | None = None,
+    instance_url: str | None = None,
+    auth_flow: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    jwt_private_key: str | None = None,
+    ca_bundle: str | None = None,
+    schedule_minutes: int | None = None,
+    daily_share_percent: int | None = None,
+    hourly_call_cap: int | None = None,
+    connect: bool = False,
+) -> SalesforceConnection:
+    """Create or update the account's Salesforce connection. A value left as None is kept.
+
+    New sign-in details (or `connect`) drop the saved session and clear an error or disconnected state:
+    the next call signs in again.
+    """
+    current = SalesforceConnection.objects.select_for_update().filter(account=account).first()
+    saved = current or SalesforceConnection(account=account, provider=PROVIDER)
+    given = {
+        "login_url": login_url,
+        "instance_url": instance_url,
+        "auth_flow": auth_flow,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "username": username,
+        "password": password,
+        "jwt_private_key": jwt_private_key,
+        "ca_bundle": ca_bundle,
+    }
+    config: dict[str, Any] = {}
+    credentials: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        secret = name in SalesforceConnection.CREDENTIAL_KEYS
+        if not secret:
+            value = str(value).strip()
+            if name in _URL_KEYS:
+                value = value.rstrip("/")
+        if current is None or getattr(saved, name) != value:  # a new connection keeps every choice explicitly
+            (credentials if secret else config)[name] = value
+    restart = current is None or connect or bool(_SIGN_IN_KEYS & (set(config) | set(credentials)))
+    if restart:
+        credentials.update(access_token="", refresh_token="")
+        config["identity_url"] = ""
+    connection = connection_save(
+        account=account,
+        provider=PROVIDER,
+        actor=actor,
+        config=config,
+        credentials=credentials,
+        schedule_minutes=schedule_minutes,
+        daily_share_percent=daily_share_percent,
+        hourly_call_cap=hourly_call_cap,
+        connect=restart,
+    )
+    return SalesforceConnection.of(connection)
+
+
+def salesforce_tokens_save(
+    *,
+    account: Account,
+    connection: Connection,
+    access_token: str,
+    refresh_token: str | None = None,
+    instance_url: str | None = None,
+    identity_url: str | None = None,
+) -> SalesforceConnection:
+    """Keep the tokens a grant returned, and where the org answers; a refresh token or URL not returned is
+    kept. A concurrent change of the connection's settings is not undone."""
+    credentials = {"access_token": access_token}
+    if refresh_token:
+        credentials["refresh_token"] = refresh_token
+    config = {}
+    if instance_url:
+        config["instance_url"] = instance_url.rstrip("/")
+    if identity_url:
+        config["identity_url"] = identity_url
+    connection = SalesforceConnection.of(connection)
+    connection_credentials_update(account=account, connection=connection, credentials=credentials, config=config)
+    return connection
+
 
 # --- Salesforce settings ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("optouts/past/", views.salesforce_past_optouts, name="salesforce_past_optouts"),
     path("groups/<int:group_id>/unsync/", views.salesforce_group_unsync, name="salesforce_group_unsync"),
     path("runs/", views.run_list, name="runs"),
+    path("runs/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("errors/", views.error_list, name="errors"),

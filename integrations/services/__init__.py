@@ -2,13 +2,13 @@
 own rows have its own services (e.g. `integrations.salesforce.services`)."""
 
 from .connections import (
+    connection_credentials_update,
     connection_disconnect,
     connection_fail,
     connection_pause,
     connection_resume,
     connection_save,
     connection_test,
-    connection_tokens_save,
 )
 from .errors import (
     SYNC_ERROR_BACKOFF_BASE,
@@ -20,19 +20,19 @@ from .errors import (
     sync_error_retry,
     sync_errors_resolve,
 )
-from .runs import sync_run_cancel, sync_run_finish, sync_run_start
+from .runs import sync_run_cancel, sync_run_finish, sync_run_progress, sync_run_start
 
 __all__ = [
     "SYNC_ERROR_BACKOFF_BASE",
     "SYNC_ERROR_BACKOFF_CAP",
     "SYNC_ERROR_MAX_ATTEMPTS",
+    "connection_credentials_update",
     "connection_disconnect",
     "connection_fail",
     "connection_pause",
     "connection_resume",
     "connection_save",
     "connection_test",
-    "connection_tokens_save",
     "sync_error_backoff",
     "sync_error_record",
     "sync_error_resolve",
@@ -40,5 +40,6 @@ __all__ = [
     "sync_errors_resolve",
     "sync_run_cancel",
     "sync_run_finish",
+    "sync_run_progress",
     "sync_run_start",
 ]

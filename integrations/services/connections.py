@@ -1,4 +1,8 @@
-"""Connections: credentials, tokens, tests, pause and disconnect (SPEC INT-1, INT-2)."""
+"""Connections: settings and credentials, tests, pause and disconnect (SPEC INT-1, INT-2).
+
+What a connector keeps in a connection's `config` and `credentials` is its own business: these services
+merge what they are given, and ask the provider (through the registry) whether it can sign in with it.
+"""
 
 from datetime import datetime
 from typing import Any
@@ -6,22 +10,34 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError, TransientError
 from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
+from marketing.core.texts import stored
 
 from .. import registry
 from ..base import ConnectionStatus
 from ..models import Connection, SyncRun
 
-_SECRET_FIELDS = ("client_secret", "password", "access_token", "refresh_token", "jwt_private_key")
-# Changing any of these makes the saved tokens meaningless.
-_IDENTITY_FIELDS = ("login_url", "auth_flow", "client_id", "client_secret", "username", "password", "jwt_private_key")
-
-
 # --- connections --------------------------------------------------------------------------------------
+
+
+def _merged(values: dict, changes: dict | None) -> dict:
+    """`values` with each key of `changes` set; an empty value ("" or None) removes its key."""
+    merged = dict(values or {})
+    for key, value in (changes or {}).items():
+        if value is None or value == "":
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _changed_keys(before: dict, after: dict) -> list[str]:
+    return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
 
 
 def _validate_connection(connection: Connection) -> None:
@@ -42,93 +58,83 @@ def connection_save(
     account: Account,
     provider: str,
     actor: User | None = None,
-    login_url: str | None = None,
-    instance_url: str | None = None,
-    auth_flow: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    jwt_private_key: str | None = None,
-    ca_bundle: str | None = None,
+    config: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
     schedule_minutes: int | None = None,
     daily_share_percent: int | None = None,
     hourly_call_cap: int | None = None,
     connect: bool = False,
 ) -> Connection:
-    """Create or update the account's connection to `provider`. A value left as None is kept.
+    """Create or update the account's connection to `provider`. A value left as None is kept; of `config`
+    and `credentials`, each given key is set (an empty value removes it) and the others are kept.
 
-    New credentials (or `connect`) drop the saved tokens and clear an error or disconnected
-    state: the next call signs in again.
+    `connect` (always so for a new connection) clears an error or disconnected state: the connection is to
+    sign in afresh. The provider's own service decides when that is (e.g. new sign-in details).
     """
     registry.get(provider)
     connection = Connection.objects.select_for_update().filter(account=account, provider=provider).first()
     created = connection is None
     if created:
         connection = Connection(account=account, provider=provider)
+    changed = []
+    if config:
+        merged = _merged(connection.config, config)
+        changed += _changed_keys(connection.config, merged)
+        connection.config = merged
+    if credentials:
+        merged = _merged(connection.credentials, credentials)
+        changed += _changed_keys(connection.credentials, merged)  # names only: the audit never holds a secret
+        connection.credentials = merged
     given = {
-        "login_url": login_url,
-        "instance_url": instance_url,
-        "auth_flow": auth_flow,
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "username": username,
-        "password": password,
-        "jwt_private_key": jwt_private_key,
-        "ca_bundle": ca_bundle,
         "schedule_minutes": schedule_minutes,
         "daily_share_percent": daily_share_percent,
         "hourly_call_cap": hourly_call_cap,
     }
-    changed = []
     for name, value in given.items():
-        if value is None:
-            continue
-        if isinstance(value, str):
-            value = value.strip() if name not in _SECRET_FIELDS else value
-            if name in ("login_url", "instance_url"):
-                value = value.rstrip("/")
-        if getattr(connection, name) != value:
+        if value is not None and getattr(connection, name) != value:
             setattr(connection, name, value)
             changed.append(name)
     _validate_connection(connection)
-    if created or connect or any(name in _IDENTITY_FIELDS for name in changed):
-        connection.access_token = ""
-        connection.refresh_token = ""
-        connection.identity_url = ""
-        if connection.state in (Connection.State.ERROR, Connection.State.DISCONNECTED):
-            connection.state = Connection.State.ACTIVE
-            connection.status_message = ""
+    if (created or connect) and connection.state in (Connection.State.ERROR, Connection.State.DISCONNECTED):
+        connection.state = Connection.State.ACTIVE
+        connection.status_message = ""
     connection.save()
     audit_record(
         account=account,
         actor=actor,
         action="connection.create" if created else "connection.update",
         target=connection,
-        data={"provider": provider, "changed": changed},
+        data={"provider": provider, "changed": sorted(changed)},
     )
     return connection
 
 
-def connection_tokens_save(
+def connection_credentials_update(
     *,
     account: Account,
     connection: Connection,
-    access_token: str,
-    refresh_token: str | None = None,
-    instance_url: str | None = None,
-    identity_url: str | None = None,
+    credentials: dict[str, Any],
+    config: dict[str, Any] | None = None,
 ) -> Connection:
-    """Keep tokens a grant returned. Written with one UPDATE, so a concurrent settings change is not undone."""
+    """Keep what signing in returned (tokens, and where the system answers): the given keys of `credentials`
+    and `config` are set, the others kept. The row is locked and read again first, so a concurrent change
+    of the settings is not undone."""
     ensure_owned(account, connection)
-    changes: dict[str, Any] = {"access_token": access_token, "updated_at": timezone.now()}
-    if refresh_token:
-        changes["refresh_token"] = refresh_token
-    if instance_url:
-        changes["instance_url"] = instance_url.rstrip("/")
-    if identity_url:
-        changes["identity_url"] = identity_url
-    Connection.objects.filter(pk=connection.pk, account=account).update(**changes)
+    with transaction.atomic():
+        row = (
+            Connection.objects.select_for_update()
+            .filter(pk=connection.pk, account=account)
+            .only("pk", "config", "credentials")
+            .first()
+        )
+        if row is None:  # removed meanwhile: nothing to keep
+            return connection
+        changes = {
+            "credentials": _merged(row.credentials, credentials),
+            "config": _merged(row.config, config),
+            "updated_at": timezone.now(),
+        }
+        Connection.objects.filter(pk=row.pk).update(**changes)
     for name, value in changes.items():
         setattr(connection, name, value)
     return connection
@@ -160,16 +166,22 @@ def connection_test(*, account: Account, connection: Connection, actor: User | N
     status = registry.get(connection.provider).runtime(connection).test()
     if status.ok:
         now = timezone.now()
-        changes: dict[str, Any] = {"updated_at": now}
-        if status.details.get("user_id"):
-            changes["external_user_id"] = status.details["user_id"]
-        if status.details.get("organization_id"):
-            changes["external_org_id"] = status.details["organization_id"]
-        if connection.connected_at is None:
-            changes["connected_at"] = now
-        if connection.state == Connection.State.ERROR:
-            changes.update(state=Connection.State.ACTIVE, status_message="")
-        Connection.objects.filter(pk=connection.pk, account=account).update(**changes)
+        with transaction.atomic():
+            row = (
+                Connection.objects.select_for_update()
+                .filter(pk=connection.pk, account=account)
+                .only("pk", "config", "state", "connected_at")
+                .first()
+            )
+            if row is not None:
+                changes: dict[str, Any] = {"updated_at": now}
+                if status.config:
+                    changes["config"] = _merged(row.config, status.config)
+                if row.connected_at is None:
+                    changes["connected_at"] = now
+                if row.state == Connection.State.ERROR:
+                    changes.update(state=Connection.State.ACTIVE, status_message="")
+                Connection.objects.filter(pk=row.pk).update(**changes)
         connection.refresh_from_db()
     elif not status.passing:
         connection_fail(account=account, connection=connection, code=status.code, message=status.message)
@@ -184,26 +196,28 @@ def connection_test(*, account: Account, connection: Connection, actor: User | N
 
 
 def connection_disconnect(*, account: Account, connection: Connection, actor: User | None = None) -> Connection:
-    """Revoke our authorization at the provider (best effort), forget the tokens, stop syncing."""
+    """Revoke our authorization at the provider (best effort), forget the credentials a reconnect does not
+    reuse (tokens, passwords: all but the provider's `reusable_credentials`), stop syncing."""
     ensure_owned(account, connection)
-    if connection.refresh_token or connection.access_token:
+    provider = registry.get(connection.provider)
+    connection.refresh_from_db(fields=["config", "credentials"])  # the tokens a sync renewed meanwhile too
+    if connection.credentials:
         try:
-            registry.get(connection.provider).runtime(connection).revoke()
+            provider.runtime(connection).revoke()
         except (ApplicationError, TransientError):
             pass  # the tokens are wiped below either way; the provider expires them on its own
     with transaction.atomic():
-        connection.access_token = ""
-        connection.refresh_token = ""
-        connection.password = ""
-        connection.identity_url = ""
+        connection.credentials = {
+            key: value for key, value in connection.credentials.items() if key in provider.reusable_credentials
+        }
         connection.state = Connection.State.DISCONNECTED
         connection.status_message = ""
         connection.paused_until = None
-        connection.save()
+        connection.save(update_fields=["credentials", "state", "status_message", "paused_until", "updated_at"])
         SyncRun.objects.filter(connection=connection, state=SyncRun.State.RUNNING).update(
             state=SyncRun.State.CANCELLED,
             finished_at=timezone.now(),
-            stop_reason=_("The connection was disconnected."),
+            stop_reason=stored(gettext_noop("The connection was disconnected.")),
         )
         audit_record(account=account, actor=actor, action="connection.disconnect", target=connection)
     return connection

@@ -1,13 +1,17 @@
-"""Sync runs: opened, closed with their totals, cancelled (SPEC INT-1, SF-16)."""
+"""Sync runs: opened, their figures saved as they go, closed with their totals, cancelled (SPEC INT-1, SF-16).
+
+A run's stop reason is kept as a stored text (`marketing.core.texts`): each reader sees it in their language."""
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from marketing.accounts.models import Account, User
 from marketing.core.errors import ApplicationError
 from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
+from marketing.core.texts import rendered, stored
 
 from ..models import Connection, SyncRun
 
@@ -25,7 +29,8 @@ def sync_run_start(*, account: Account, connection: Connection, kind: str) -> Sy
     if connection.state == Connection.State.PAUSED:
         if connection.paused_until is None or connection.paused_until > now:
             raise ApplicationError(
-                _("Syncing is paused: %(reason)s") % {"reason": connection.status_message or _("paused by a person")},
+                _("Syncing is paused: %(reason)s")
+                % {"reason": rendered(connection.status_message) or _("paused by a person")},
                 code="connection_paused",
                 details={"until": connection.paused_until.isoformat() if connection.paused_until else None},
             )
@@ -38,10 +43,34 @@ def sync_run_start(*, account: Account, connection: Connection, kind: str) -> Sy
     elif connection.state == Connection.State.ERROR:
         raise ApplicationError(
             _("The connection needs attention before it can sync: %(message)s")
-            % {"message": connection.status_message or _("test the connection")},
+            % {"message": rendered(connection.status_message) or _("test the connection")},
             code="connection_error",
         )
     return SyncRun.objects.create(account=account, connection=connection, kind=kind, started_at=now)
+
+
+def sync_run_progress(
+    *,
+    account: Account,
+    run: SyncRun,
+    records_in: int,
+    records_out: int,
+    records_failed: int,
+    api_calls: int,
+    details: dict,
+) -> bool:
+    """Save a running run's figures so far, in one UPDATE (SPEC UX-2: the screens show them as it goes).
+    False when the run has ended meanwhile (cancelled by a person, or its connection disconnected)."""
+    ensure_owned(account, run)
+    return bool(
+        SyncRun.objects.filter(pk=run.pk, account=account, state=SyncRun.State.RUNNING).update(
+            records_in=records_in,
+            records_out=records_out,
+            records_failed=records_failed,
+            api_calls=api_calls,
+            details=details,
+        )
+    )
 
 
 @transaction.atomic
@@ -101,7 +130,9 @@ def sync_run_cancel(*, account: Account, run: SyncRun, actor: User | None = None
     """Ask a running sync to stop; the engine sees the state and ends at its next batch."""
     ensure_owned(account, run)
     SyncRun.objects.filter(pk=run.pk, account=account, state=SyncRun.State.RUNNING).update(
-        state=SyncRun.State.CANCELLED, finished_at=timezone.now(), stop_reason=_("Cancelled by a person.")
+        state=SyncRun.State.CANCELLED,
+        finished_at=timezone.now(),
+        stop_reason=stored(gettext_noop("Cancelled by a person.")),
     )
     run.refresh_from_db()
     audit_record(account=account, actor=actor, action="syncrun.cancel", target=run)

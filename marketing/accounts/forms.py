@@ -15,7 +15,7 @@ class BootstrapMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):  # RadioSelect: each option's input
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):
                 css = "form-select"

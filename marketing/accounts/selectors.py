@@ -44,11 +44,3 @@ def department_list(*, account: Account) -> QuerySet[Department]:
 
 def department_get(*, account: Account, pk: int) -> Department:
     return tenant_get(Department, account=account, pk=pk)
-
-
-def account_dashboard_stats(*, account: Account) -> dict:
-    return {
-        "users": Membership.objects.filter(account=account, is_active=True).count(),
-        "departments": Department.objects.filter(account=account).count(),
-        "sms_credits": account.sms_credits,
-    }

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from marketing.core.errors import ApplicationError, PermissionDenied
+from marketing.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from marketing.core.normalize import email_normalize, phone_normalize
 from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
@@ -21,17 +21,40 @@ def _require(actor: Membership, perm: str) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def _clean_settings(*, default_region: str, time_zone: str, language: str) -> dict:
+def _clean_region(default_region: str) -> str:
     import phonenumbers
 
     region = (default_region or "").strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ApplicationError(_("“%(region)s” is not a known country code.") % {"region": default_region})
+    return region
+
+
+def _clean_time_zone(time_zone: str) -> str:
     if time_zone not in zoneinfo.available_timezones():
         raise ApplicationError(_("“%(zone)s” is not a known time zone.") % {"zone": time_zone})
+    return time_zone
+
+
+def _clean_language(language: str) -> str:
     if language not in LANGUAGE_CODES:
         raise ApplicationError(_("Choose Hebrew or English."))
-    return {"default_region": region, "time_zone": time_zone, "language": language}
+    return language
+
+
+def _clean_settings(*, default_region: str, time_zone: str, language: str, errors: FieldErrors) -> dict:
+    return {
+        "default_region": errors.check("default_region", _clean_region, default_region),
+        "time_zone": errors.check("time_zone", _clean_time_zone, time_zone),
+        "language": errors.check("language", _clean_language, language),
+    }
+
+
+def _clean_account_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("The account needs a name."))
+    return name
 
 
 @transaction.atomic
@@ -46,7 +69,9 @@ def account_create(
     sms_credits: int = 0,
 ) -> Account:
     """A new business with its owner as account manager."""
-    cleaned = _clean_settings(default_region=default_region, time_zone=time_zone, language=language)
+    errors = FieldErrors()
+    cleaned = _clean_settings(default_region=default_region, time_zone=time_zone, language=language, errors=errors)
+    errors.raise_any()
     if Account.objects.filter(slug=slug).exists():
         raise ApplicationError(_("An account with the address “%(slug)s” already exists.") % {"slug": slug})
     account = Account.objects.create(name=name, slug=slug, owner=owner, sms_credits=sms_credits, **cleaned)
@@ -60,10 +85,10 @@ def account_settings_update(
     *, account: Account, actor: Membership, name: str, default_region: str, time_zone: str, language: str
 ) -> Account:
     _require(actor, Perm.ACCOUNT_SETTINGS)
-    cleaned = _clean_settings(default_region=default_region, time_zone=time_zone, language=language)
-    name = (name or "").strip()
-    if not name:
-        raise ApplicationError(_("The account needs a name."))
+    errors = FieldErrors()
+    name = errors.check("name", _clean_account_name, name)
+    cleaned = _clean_settings(default_region=default_region, time_zone=time_zone, language=language, errors=errors)
+    errors.raise_any()
     before = {"name": account.name, **{k: getattr(account, k) for k in cleaned}}
     account.name = name
     for key, value in cleaned.items():
@@ -129,8 +154,26 @@ def _check_assignment(*, account: Account, actor: Membership, role: str, departm
 def _clean_fixed_sender(role: str, fixed_sender_name: str) -> str:
     fixed_sender_name = (fixed_sender_name or "").strip()
     if role == Role.FIXED_SENDER and not fixed_sender_name:
-        raise ApplicationError(_("A fixed-sender user needs the sender name they will send with."))
+        raise ApplicationError(
+            _("A fixed-sender user needs the sender name they will send with."), details={"field": "fixed_sender_name"}
+        )
     return fixed_sender_name if role == Role.FIXED_SENDER else ""
+
+
+def _clean_username(username: str) -> str:
+    username = (username or "").strip()
+    if not username:
+        raise ApplicationError(_("Choose a username."))
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError(_("The username “%(name)s” is taken.") % {"name": username})
+    return username
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
 
 
 @transaction.atomic
@@ -151,28 +194,25 @@ def user_add(
     """Create a login and place it in `account` with `role` (SPEC ACC-2, ACC-3)."""
     _require(actor, Perm.USERS_MANAGE)
     _check_assignment(account=account, actor=actor, role=role, department=department)
-    fixed_sender_name = _clean_fixed_sender(role, fixed_sender_name)
-    username = (username or "").strip()
-    if not username:
-        raise ApplicationError(_("Choose a username."))
-    if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError(_("The username “%(name)s” is taken.") % {"name": username})
+    errors = FieldErrors()  # every refused field at once
+    fixed_sender_name = errors.check("fixed_sender_name", _clean_fixed_sender, role, fixed_sender_name)
+    username = errors.check("username", _clean_username, username)
     user = User(
-        username=username,
+        username=username or "",
         first_name=(first_name or "").strip(),
         last_name=(last_name or "").strip(),
-        email=email_normalize(email) if email else "",
-        phone=phone_normalize(phone, region=account.default_region) if phone else "",
+        email=(errors.check("email", email_normalize, email) or "") if email else "",
+        phone=(errors.check("phone", phone_normalize, phone, region=account.default_region) or "") if phone else "",
     )
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
+    errors.check("password", _check_password, password, user)
+    errors.raise_any()
     user.set_password(password)
     try:
         user.save()
     except IntegrityError as exc:
-        raise ApplicationError(_("The username “%(name)s” is taken.") % {"name": username}) from exc
+        raise ApplicationError(
+            _("The username “%(name)s” is taken.") % {"name": username}, details={"field": "username"}
+        ) from exc
     membership = Membership.objects.create(
         account=account, user=user, role=role, department=department, fixed_sender_name=fixed_sender_name
     )
@@ -194,13 +234,14 @@ def membership_update(
     if not can_manage_membership(actor, membership):
         raise PermissionDenied(_("You cannot manage this user."))
     if membership.pk == actor.pk and role != actor.role:
-        raise ApplicationError(_("You cannot change your own role."))
+        raise ApplicationError(_("You cannot change your own role."), details={"field": "role"})
     _check_assignment(account=account, actor=actor, role=role, department=department)
     _ensure_an_account_manager_remains(account=account, membership=membership, new_role=role)
+    fixed_sender_name = _clean_fixed_sender(role, fixed_sender_name)
     before = {"role": membership.role, "department": membership.department_id}
     membership.role = role
     membership.department = department
-    membership.fixed_sender_name = _clean_fixed_sender(role, fixed_sender_name)
+    membership.fixed_sender_name = fixed_sender_name
     membership.save(update_fields=["role", "department", "fixed_sender_name"])
     audit_record(
         account=account, actor=actor.user, action="membership.update", target=membership, data={"before": before}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketing.core.errors import ApplicationError, NotFound, PermissionDenied
+from marketing.core.forms import form_errors_add
 
 from . import selectors, services
 from .forms import AccountSettingsForm, DepartmentForm, MembershipEditForm, UserAddForm
@@ -47,12 +48,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-@account_required()
-def dashboard(request):
-    stats = selectors.account_dashboard_stats(account=request.account)
-    return render(request, "accounts/dashboard.html", {"stats": stats})
-
-
 @login_required
 @require_POST
 def account_switch(request):
@@ -75,10 +70,13 @@ def account_settings(request):
     initial = {k: getattr(account, k) for k in ("name", "default_region", "time_zone", "language")}
     form = AccountSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Nothing changed in the account settings."))
+            return redirect("accounts:settings")
         try:
             services.account_settings_update(account=account, actor=request.membership, **form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Account settings saved."))
             return redirect("accounts:settings")
@@ -98,7 +96,7 @@ def membership_add(request):
         try:
             membership = services.user_add(account=request.account, actor=request.membership, **form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("User %(name)s added.") % {"name": membership.user.username})
             return redirect("accounts:users")
@@ -115,12 +113,15 @@ def membership_edit(request, pk: int):
     }
     form = MembershipEditForm(request.POST or None, initial=initial, account=request.account, actor=request.membership)
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Nothing changed for %(name)s.") % {"name": membership.user.username})
+            return redirect("accounts:users")
         try:
             services.membership_update(
                 account=request.account, actor=request.membership, membership=membership, **form.cleaned_data
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Changes to %(name)s saved.") % {"name": membership.user.username})
             return redirect("accounts:users")
@@ -165,14 +166,16 @@ def department_list(request):
 @require_POST
 def department_rename(request, pk: int):
     department = selectors.department_get(account=request.account, pk=pk)
+    name = request.POST.get("name", "")
+    if name.strip() == department.name:
+        messages.info(request, _("The department is already named %(name)s; nothing changed.") % {"name": name.strip()})
+        return redirect("accounts:departments")
     try:
-        services.department_rename(
-            account=request.account, actor=request.membership, department=department, name=request.POST.get("name", "")
-        )
+        services.department_rename(account=request.account, actor=request.membership, department=department, name=name)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Department renamed."))
+        messages.success(request, _("Department renamed to %(name)s.") % {"name": department.name})
     return redirect("accounts:departments")
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 
+from .texts import storable
+
 
 class ApplicationError(Exception):
     code = "invalid"
@@ -22,7 +24,8 @@ class ApplicationError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None, status: int | None = None):
         super().__init__(message)
-        self.message = str(message)
+        self.message = str(message)  # for the reader who is here: in the active language
+        self.text = storable(message)  # to store and render later (a `texts.Text` keeps its message id)
         if code:
             self.code = code
         if status:
@@ -38,6 +41,45 @@ class NotFound(ApplicationError):
 class PermissionDenied(ApplicationError):
     code = "permission_denied"
     status = 403
+
+
+class FieldErrors:
+    """A service's refusals collected field by field, so a screen shows every one at once (SPEC UX-3).
+
+        errors = FieldErrors()
+        name = errors.check("name", _clean_name, name)
+        expires_at = errors.check("expires_at", _clean_expiry, expires_at)
+        errors.raise_any()
+
+    One refusal is raised as it is, naming its field in `details` when it named none; several become one
+    ApplicationError whose `details` map each field to its messages. Not-found and permission refusals are
+    never collected: they stop at once.
+    """
+
+    def __init__(self):
+        self.refused: list[tuple[str, ApplicationError]] = []
+
+    def check(self, field: str, clean, *args, **kwargs):
+        try:
+            return clean(*args, **kwargs)
+        except (NotFound, PermissionDenied):
+            raise
+        except ApplicationError as exc:
+            self.refused.append((field, exc))
+            return None
+
+    def raise_any(self) -> None:
+        if not self.refused:
+            return
+        if len(self.refused) == 1:
+            field, exc = self.refused[0]
+            if not exc.details:
+                exc.details = {"field": field}
+            raise exc
+        details: dict[str, list[str]] = {}
+        for field, exc in self.refused:
+            details.setdefault(field, []).append(exc.message)
+        raise ApplicationError(" ".join(exc.message for _field, exc in self.refused), details=details)
 
 
 class TransientError(Exception):

@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from marketing.accounts.forms import BootstrapMixin
 from marketing.core.errors import ApplicationError
 
-from .services import CUSTOM_WARNING, custom_value_clean
+from .ips import allowed_ips_clean
+from .services import CUSTOM_WARNING, custom_value_clean, expiry_clean
+
+
+def _service_check(clean, value):
+    """The service's own rule for one field, its refusal as the field's error."""
+    try:
+        return clean(value)
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
 class TokenForm(BootstrapMixin, forms.Form):
@@ -25,7 +34,12 @@ class TokenForm(BootstrapMixin, forms.Form):
 
     def clean_allowed_ips(self) -> list[str]:
         text = self.cleaned_data.get("allowed_ips") or ""
-        return [part for part in text.replace(",", "\n").splitlines() if part.strip()]
+        lines = [part for part in text.replace(",", "\n").splitlines() if part.strip()]
+        _service_check(allowed_ips_clean, lines)  # refused now, beside the other fields' errors
+        return lines
+
+    def clean_expires_at(self):
+        return _service_check(expiry_clean, self.cleaned_data.get("expires_at"))
 
 
 class TokenCreateForm(TokenForm):
@@ -38,12 +52,7 @@ class TokenCreateForm(TokenForm):
 
     def clean_custom_value(self) -> str:
         value = self.cleaned_data.get("custom_value") or ""
-        if not value:
-            return value
-        try:
-            return custom_value_clean(value)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        return _service_check(custom_value_clean, value) if value else value
 
 
 class StepUpSendForm(BootstrapMixin, forms.Form):

@@ -1,11 +1,27 @@
+from functools import cache
+
 from django.conf import settings
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import CooldownMixin, SideChannelDevice, ThrottlingMixin, TimestampMixin
 
 from marketing.core.models import TenantModel
 
 TOKEN_PREFIX = "mk"  # noqa: S105 — a public prefix, not a secret
+DEFAULT_TOKEN_NAME = gettext_noop("Default token")  # stored as it is; shown in the reader's language
+
+
+@cache
+def _default_names() -> frozenset[str]:
+    """The default token's name in every language: a token created on a screen in one of them is still the
+    default token's name, shown in each reader's language."""
+    names = {DEFAULT_TOKEN_NAME}
+    for code, _language in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(gettext(DEFAULT_TOKEN_NAME))
+    return frozenset(names)
 
 
 class ApiToken(TenantModel):
@@ -33,7 +49,14 @@ class ApiToken(TenantModel):
         verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.masked})"
+        return f"{self.label} ({self.masked})"
+
+    @property
+    def label(self) -> str:
+        """The name people read: the default token's own name in the reader's language, any other as given."""
+        if self.is_default and self.name in _default_names():
+            return gettext(DEFAULT_TOKEN_NAME)
+        return self.name
 
     @property
     def masked(self) -> str:

@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketing.accounts.models import Account, User
-from marketing.core.errors import ApplicationError
+from marketing.core.errors import ApplicationError, FieldErrors
 from marketing.core.services import audit_record
 from marketing.core.tenancy import ensure_owned
 
 from .ips import allowed_ips_clean, ip_allowed
-from .models import TOKEN_PREFIX, ApiToken
+from .models import DEFAULT_TOKEN_NAME, TOKEN_PREFIX, ApiToken
 
 _TOKEN_RE = re.compile(rf"^{TOKEN_PREFIX}_([a-z0-9]{{12}})_([A-Za-z0-9_-]{{32,}})$")
 CUSTOM_MIN_LENGTH = 24
@@ -50,17 +50,29 @@ class IssuedToken:
     plaintext: str  # shown once, never stored
 
 
-def _clean_fields(*, name: str, note: str, allowed_ips: list[str], expires_at: datetime | None) -> dict:
+def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("Give the token a name, e.g. “Website form” or “Zapier”."))
+    return name
+
+
+def expiry_clean(expires_at: datetime | None) -> datetime | None:
+    """A token's expiry: none, or a moment in the future."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError(_("The expiry must be in the future."))
+    return expires_at
+
+
+def _clean_fields(
+    *, name: str, note: str, allowed_ips: list[str], expires_at: datetime | None, errors: FieldErrors
+) -> dict:
+    """The token's fields, cleaned; each refusal is collected in `errors` under its field."""
     return {
-        "name": name,
+        "name": errors.check("name", _clean_name, name),
         "note": (note or "").strip(),
-        "allowed_ips": allowed_ips_clean(allowed_ips),
-        "expires_at": expires_at,
+        "allowed_ips": errors.check("allowed_ips", allowed_ips_clean, allowed_ips),
+        "expires_at": errors.check("expires_at", expiry_clean, expires_at),
     }
 
 
@@ -100,15 +112,17 @@ def token_create(
     is_default: bool = False,
 ) -> IssuedToken:
     """Issue a token. The plaintext is returned once; only an HMAC-SHA256 digest is kept."""
-    fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips or [], expires_at=expires_at)
+    errors = FieldErrors()
+    fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips or [], expires_at=expires_at, errors=errors)
     public_id = _new_public_id()
     if custom_value:
-        plaintext = custom_value_clean(custom_value)
+        plaintext = errors.check("custom_value", custom_value_clean, custom_value)
     else:
         plaintext = f"{TOKEN_PREFIX}_{public_id}_{secrets.token_urlsafe(24)}"
+    errors.raise_any()
     digest = _digest(plaintext)
     if ApiToken.objects.filter(digest=digest).exists():
-        raise ApplicationError(_("That value is already in use; choose another."))
+        raise ApplicationError(_("That value is already in use; choose another."), details={"field": "custom_value"})
     token = ApiToken.objects.create(
         account=account,
         public_id=public_id,
@@ -131,10 +145,11 @@ def token_create(
 
 def token_ensure_default(*, account: Account, actor: User | None) -> IssuedToken | None:
     """Every account has a default token (TOK-1); created the first time the tokens screen opens,
-    so that its value can be shown once to the person who opened it."""
+    so that its value can be shown once to the person who opened it. Its name is stored in English and shown
+    in each reader's language (`ApiToken.label`)."""
     if ApiToken.objects.filter(account=account, is_default=True).exists():
         return None
-    return token_create(account=account, actor=actor, name=_("Default token"), is_default=True)
+    return token_create(account=account, actor=actor, name=DEFAULT_TOKEN_NAME, is_default=True)
 
 
 @transaction.atomic
@@ -149,7 +164,9 @@ def token_update(
     expires_at: datetime | None,
 ) -> ApiToken:
     ensure_owned(account, token, message=_("Token not found."))
-    fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips, expires_at=expires_at)
+    errors = FieldErrors()
+    fields = _clean_fields(name=name, note=note, allowed_ips=allowed_ips, expires_at=expires_at, errors=errors)
+    errors.raise_any()
     before = {k: getattr(token, k) for k in fields}
     for key, value in fields.items():
         setattr(token, key, value)

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 from marketing.accounts.roles import Perm
 from marketing.accounts.views import account_required
 from marketing.core.errors import ApplicationError
+from marketing.core.forms import form_errors_add
+from marketing.core.normalize import InvalidContactPoint
 from marketing.core.tenancy import tenant_get
 
 from . import services, stepup
@@ -54,7 +56,7 @@ def token_create(request):
         try:
             issued = services.token_create(account=request.account, actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_errors_add(form, exc)
         else:
             return render(request, "tokens/token_created.html", {"issued": issued})
     return render(request, "tokens/token_form.html", {"form": form, "creating": True})
@@ -64,19 +66,22 @@ def token_create(request):
 def token_edit(request, pk: int):
     token = _token(request, pk)
     initial = {
-        "name": token.name,
+        "name": token.label,
         "note": token.note,
         "allowed_ips": "\n".join(token.allowed_ips),
         "expires_at": token.expires_at,
     }
     form = TokenForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Nothing changed in token “%(name)s”.") % {"name": token.label})
+            return redirect("tokens:list")
         try:
             services.token_update(account=request.account, actor=request.user, token=token, **form.cleaned_data)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form_errors_add(form, exc)
         else:
-            messages.success(request, _("Token “%(name)s” saved.") % {"name": token.name})
+            messages.success(request, _("Token “%(name)s” saved.") % {"name": token.label})
             return redirect("tokens:list")
     return render(request, "tokens/token_form.html", {"form": form, "creating": False, "token": token})
 
@@ -88,7 +93,7 @@ def token_toggle(request, pk: int):
     active = request.POST.get("active") == "1"
     services.token_set_active(account=request.account, actor=request.user, token=token, active=active)
     text = _("Token “%(name)s” resumed.") if active else _("Token “%(name)s” paused; calls with it are refused.")
-    messages.success(request, text % {"name": token.name})
+    messages.success(request, text % {"name": token.label})
     return redirect("tokens:list")
 
 
@@ -97,7 +102,7 @@ def token_toggle(request, pk: int):
 def token_delete(request, pk: int):
     token = _token(request, pk)
     services.token_delete(account=request.account, actor=request.user, token=token)
-    messages.success(request, _("Token “%(name)s” deleted.") % {"name": token.name})
+    messages.success(request, _("Token “%(name)s” deleted.") % {"name": token.label})
     return redirect("tokens:list")
 
 
@@ -124,6 +129,8 @@ def verify(request):
                     account=account, requester=request.user, channel=channel, address=send_form.cleaned_data["address"]
                 )
             destination = stepup.stepup_send(account=account, requester=request.user, channel=channel)
+        except InvalidContactPoint as exc:  # the typed phone or email
+            send_form.add_error("address", exc.message)
         except ApplicationError as exc:
             send_form.add_error(None, exc.message)
         else:

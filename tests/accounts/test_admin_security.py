@@ -25,7 +25,7 @@ from django_otp.plugins.otp_email.models import EmailDevice
 from automations.models import Event, EventDelivery
 from contacts.models import Contact
 from integrations.models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
-from integrations.salesforce.models import ApiUsage, SalesforceSettings
+from integrations.salesforce.models import ApiUsage, SalesforceConnection, SalesforceSettings
 from marketing.accounts.models import Account, Membership, User
 from marketing.accounts.roles import Role
 from marketing.core.admin_scope import ScopedForeignKeyRawIdWidget, SuperuserOnlyMixin, TenantScopedMixin
@@ -374,7 +374,7 @@ def rows_of_a(account, victim, make_department, make_member):
     member = make_member(account, role=Role.USER, department=make_department(account, name="Hidden department of A"))
     member.user.username = "alice-of-a"
     member.user.save()
-    connection = Connection.objects.create(
+    connection = SalesforceConnection.objects.create(
         account=account,
         provider="salesforce",
         username="sync@alpha-only.example.test",
@@ -404,6 +404,7 @@ def rows_of_a(account, victim, make_department, make_member):
             last_error="alpha-only error",
         ),
         connection,
+        Connection.objects.get(pk=connection.pk),  # the same row, in the admin of what every connector shares
         SalesforceSettings.objects.create(account=account, connection=connection, source_label="Alpha-only label"),
         ExternalRef.objects.create(
             account=account, connection=connection, contact=contact, object_type="Lead", external_id="00QA0000000001A"

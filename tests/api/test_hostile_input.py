@@ -240,23 +240,25 @@ def test_the_schema_marks_every_patch_field_optional(client, db):
 # --- files in the caller's language -------------------------------------------------------------------
 
 
-def _rejected_rows(api, django_capture_on_commit_callbacks, language: str) -> list[list[str]]:
+def _rejected_rows(api, django_capture_on_commit_callbacks, *, imported_in: str, read_in: str | None):
     with django_capture_on_commit_callbacks(execute=True):
-        job = _import(api, headers={"HTTP_ACCEPT_LANGUAGE": language}).json()
-    response = api.get(f"/api/v1/imports/{job['id']}/rejected/")
+        job = _import(api, headers={"HTTP_ACCEPT_LANGUAGE": imported_in}).json()
+    headers = {"HTTP_ACCEPT_LANGUAGE": read_in} if read_in else {}
+    response = api.get(f"/api/v1/imports/{job['id']}/rejected/", **headers)
     assert response.status_code == 200
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
 
 
-def test_the_rejected_rows_of_an_api_import_are_in_english_when_asked(api, django_capture_on_commit_callbacks):
-    rows = _rejected_rows(api, django_capture_on_commit_callbacks, "en")
+def test_the_rejected_rows_of_an_api_import_are_in_english_unless_asked(api, django_capture_on_commit_callbacks):
+    """UX-1: the reasons follow the language of the call that reads them, not of the one that started the import."""
+    rows = _rejected_rows(api, django_capture_on_commit_callbacks, imported_in="he", read_in=None)
 
     assert rows[0] == ["row", "First name", "Phone", "reason"]
     assert rows[1][:3] == ["2", "Avi", "not a phone"] and "phone number" in rows[1][-1]
 
 
 def test_the_rejected_rows_of_an_api_import_are_in_hebrew_when_asked(api, django_capture_on_commit_callbacks):
-    rows = _rejected_rows(api, django_capture_on_commit_callbacks, "he")
+    rows = _rejected_rows(api, django_capture_on_commit_callbacks, imported_in="en", read_in="he")
 
     assert rows[0] == ["שורה", "First name", "Phone", "סיבה"]
     assert rows[1][:3] == ["2", "Avi", "not a phone"]

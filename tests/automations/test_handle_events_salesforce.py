@@ -14,7 +14,9 @@ from marketing.tokens.services import token_create
 @pytest.fixture
 def salesforce(account) -> SalesforceSettings:
     """Connected Salesforce settings that set a removed-from-group marker."""
-    connection = Connection.objects.create(account=account, provider="salesforce", instance_url="https://sf.test")
+    connection = Connection.objects.create(
+        account=account, provider="salesforce", config={"instance_url": "https://sf.test"}
+    )
     return SalesforceSettings.objects.create(
         account=account, connection=connection, deleted_marker_field="GRdeleted__c"
     )

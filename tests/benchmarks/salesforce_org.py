@@ -81,8 +81,8 @@ class EmulatorProcess:
 def connect(account_slug: str, emulator: EmulatorProcess):
     """A fresh benchmark account with a client-credentials connection and the default settings."""
     from integrations import services
-    from integrations.models import Connection
     from integrations.salesforce import services as salesforce_services
+    from integrations.salesforce.models import SalesforceConnection
     from marketing.accounts.models import Account, User
     from marketing.accounts.services import account_create
 
@@ -91,11 +91,10 @@ def connect(account_slug: str, emulator: EmulatorProcess):
         drop(old)
     owner, _ = User.objects.get_or_create(username=f"{account_slug}-owner")
     account = account_create(name=account_slug, slug=account_slug, owner=owner)
-    connection = services.connection_save(
+    connection = salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url=emulator.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         client_id="emulator-client-id",
         client_secret="emulator-client-secret",  # noqa: S106 — the emulator's built-in demo app
         ca_bundle=emulator.ca_path,

@@ -13,6 +13,7 @@ from contacts.models import Contact, ImportJob
 from contacts.tasks import import_job
 from contacts.upsert import contacts_upsert
 from marketing.core.errors import TransientError
+from marketing.core.texts import rendered
 
 ROWS = [("Dana", "0501111111"), ("Ron", "0502222222"), ("Maya", "0503333333"), ("", "not a phone")]
 
@@ -23,7 +24,6 @@ def _job(account, **fields) -> ImportJob:
         filename="people.csv",
         consent=True,
         mapping=["first_name", "phone"],
-        options={"language": "en"},  # started from an English screen
         **fields,
     )
     body = "name,phone\n" + "".join(f"{name},{phone}\n" for name, phone in ROWS)
@@ -90,7 +90,7 @@ def test_an_unexpected_crash_marks_the_job_failed_with_its_reason(account, monke
     job = _run_failing_with(account, monkeypatch, RuntimeError("disk full"))
 
     assert job.status == ImportJob.Status.FAILED and job.lease_until is None
-    assert job.error == "The import stopped on an unexpected error: disk full"
+    assert rendered(job.error) == "The import stopped on an unexpected error: disk full"
 
 
 def test_a_passing_fault_gives_the_job_back_for_the_retry(account, monkeypatch):

@@ -1,4 +1,7 @@
-"""EncryptedTextField: Fernet tokens at rest, plain text in Python, keys rotated with a command."""
+"""EncryptedTextField and EncryptedJSONField: Fernet tokens at rest, plain values in Python, keys rotated with a
+command."""
+
+import json
 
 import pytest
 from cryptography.fernet import Fernet
@@ -7,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection, models
 
-from marketing.core.fields import EncryptedTextField
+from marketing.core.fields import EncryptedJSONField, EncryptedTextField
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -123,3 +126,67 @@ def test_empty_and_null_are_stored_as_they_are(secret_model, value):
 
     assert _raw_column(secret_model, note.pk) == value
     assert secret_model.objects.get(pk=note.pk).secret == value
+
+
+# --- EncryptedJSONField -------------------------------------------------------------------------------
+
+SECRETS = {"client_secret": PLAINTEXT, "refresh_token": "5Aep-refresh", "nested": {"key": "-----BEGIN KEY-----"}}
+
+
+@pytest.fixture
+def vault_model(transactional_db, settings):
+    """A throwaway model with one encrypted JSON column, its table created for this test and dropped after."""
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+
+    class Vault(models.Model):
+        secrets = EncryptedJSONField()
+
+        class Meta:
+            app_label = "core"
+            db_table = "test_core_fields_vault"
+
+        def __str__(self) -> str:
+            return f"vault {self.pk}"
+
+    with connection.schema_editor() as editor:
+        editor.create_model(Vault)
+    try:
+        yield Vault
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Vault)
+        del apps.all_models["core"]["vault"]
+        apps.clear_cache()
+
+
+def _raw_vault(model, pk):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT secrets FROM {model._meta.db_table} WHERE id = %s", [pk])  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def test_a_json_object_round_trips_and_is_stored_as_one_fernet_token(vault_model):
+    vault = vault_model.objects.create(secrets=SECRETS)
+
+    stored = _raw_vault(vault_model, vault.pk)
+
+    assert vault_model.objects.get(pk=vault.pk).secrets == SECRETS
+    assert all(text not in stored for text in (PLAINTEXT, "5Aep-refresh", "BEGIN KEY", "client_secret"))
+    assert json.loads(Fernet(OLD_KEY.encode()).decrypt(stored.encode())) == SECRETS
+
+
+def test_an_empty_object_is_the_default_and_stored_empty(vault_model):
+    vault = vault_model.objects.create()
+
+    assert vault.secrets == {} and _raw_vault(vault_model, vault.pk) == ""
+    assert vault_model.objects.get(pk=vault.pk).secrets == {}
+
+
+def test_rotation_re_encrypts_json_objects_too(vault_model, settings):
+    vault = vault_model.objects.create(secrets=SECRETS)
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+
+    call_command("rotate_field_encryption")
+
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+    assert vault_model.objects.get(pk=vault.pk).secrets == SECRETS

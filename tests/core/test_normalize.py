@@ -4,12 +4,14 @@ import re
 
 import phonenumbers
 import pytest
+from django.utils import translation
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketing.core.errors import ApplicationError
 from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
+from marketing.core.texts import rendered
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PROPERTY = settings(max_examples=200, deadline=None, database=None)  # runs do not depend on local state
@@ -152,21 +154,81 @@ def test_an_email_is_trimmed_and_lower_cased():
         ("", "The email address is empty."),
         ("  ", "The email address is empty."),
         (None, "The email address is empty."),
-        ("dana.levi", "“dana.levi” is not a valid email address: An email address must have an @-sign."),
-        ("dana@", "“dana@” is not a valid email address: There must be something after the @-sign."),
+        ("dana.levi", "“dana.levi” is not a valid email address: it has no @ sign."),
+        ("dana@", "“dana@” is not a valid email address: nothing comes after the @ sign."),
+        ("dana levi@example.com", "“dana levi@example.com” is not a valid email address: it has a space in it."),
         (
-            "dana levi@example.com",
-            "“dana levi@example.com” is not a valid email address: "
-            "The email address contains invalid characters before the @-sign: SPACE.",
+            "dana..levi@example.com",
+            "“dana..levi@example.com” is not a valid email address: it has two periods in a row.",
+        ),
+        (
+            "dana@example",
+            "“dana@example” is not a valid email address: the part after the @ sign has no period (as in example.com).",
+        ),
+        (
+            "dana@example.test",
+            "“dana@example.test” is not a valid email address: "
+            "the part after the @ sign is a reserved name that receives no email.",
+        ),
+        (
+            "dana@-example.com",
+            "“dana@-example.com” is not a valid email address: a period or a hyphen touches the @ sign.",
         ),
     ],
-    ids=["empty", "blank", "none", "no-at-sign", "no-domain", "space-inside"],
+    ids=[
+        "empty",
+        "blank",
+        "none",
+        "no-at-sign",
+        "no-domain",
+        "space-inside",
+        "two-periods",
+        "no-period-after-at",
+        "reserved-domain",
+        "hyphen-after-at",
+    ],
 )
 def test_an_invalid_email_is_rejected_with_a_reason(raw, message):
     with pytest.raises(InvalidContactPoint) as caught:
         email_normalize(raw)
 
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("dana.levi", "„dana.levi” אינה כתובת אימייל תקינה: חסר בה הסימן @."),
+        ("dana levi@example.com", "„dana levi@example.com” אינה כתובת אימייל תקינה: יש בה רווח."),
+        ("dana@example", "„dana@example” אינה כתובת אימייל תקינה: בחלק שאחרי הסימן @ אין נקודה (כמו ב-example.com)."),
+    ],
+)
+def test_an_invalid_email_reads_in_hebrew_without_the_validators_english(raw, message):
+    """UX-1: email-validator speaks English only; a Hebrew reader gets our own words."""
+    with pytest.raises(InvalidContactPoint) as caught:
+        email_normalize(raw)
+
+    with translation.override("he"):
+        assert rendered(caught.value.text) == message
+        assert str(caught.value.args[0]) == message
+    assert not re.search(r"@-sign|[A-Z][a-z]+ [a-z]+ address", rendered(caught.value.text))
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("050", "מספר הטלפון קצר מדי."),
+        ("0501234567890123", "מספר הטלפון ארוך מדי."),
+        ("call me", "„call me” אינו מספר טלפון."),
+    ],
+)
+def test_a_rejected_phone_reads_in_hebrew_too(raw, message):
+    with pytest.raises(InvalidContactPoint) as caught:
+        phone_normalize(raw, region="IL")
+
+    with translation.override("he"):
+        assert rendered(caught.value.text) == message
+    assert rendered(caught.value.text) != message  # and in English for an English reader
 
 
 def test_a_rejected_email_reports_the_trimmed_value():

@@ -18,7 +18,7 @@ class FakeRuntime:
         self.provider, self.connection = provider, connection
 
     def test(self) -> ConnectionStatus:
-        return ConnectionStatus(ok=True, message="fine")
+        return ConnectionStatus(ok=True, message="fine", config={"account_id": "fake-42"})
 
     def sync(self, *, full: bool = False) -> SyncRun:
         self.provider.calls.append((self.connection.pk, full))
@@ -38,14 +38,15 @@ class FakeProvider:
     key = "fake"
     name = "Fake CRM"
     features = frozenset({"contacts.pull"})
+    reusable_credentials = frozenset({"api_key"})
 
     def __init__(self):
         self.calls: list[tuple[int, bool]] = []
         self.failures = 0
 
     def validate(self, connection: Connection) -> None:
-        if not connection.instance_url:
-            raise ApplicationError("Give the fake system's address.", details={"field": "instance_url"})
+        if not connection.config.get("address"):
+            raise ApplicationError("Give the fake system's address.", details={"field": "address"})
 
     def runtime(self, connection: Connection) -> FakeRuntime:
         return FakeRuntime(self, connection)
@@ -61,7 +62,7 @@ def fake(monkeypatch) -> FakeProvider:
 
 @pytest.fixture
 def fake_connection(account, fake) -> Connection:
-    return services.connection_save(account=account, provider="fake", instance_url="https://fake.example.test")
+    return services.connection_save(account=account, provider="fake", config={"address": "https://fake.example.test"})
 
 
 def test_the_sync_task_runs_the_sync_of_the_connections_provider(account, fake, fake_connection):
@@ -104,7 +105,7 @@ def test_the_provider_checks_what_it_needs_before_a_connection_is_saved(account,
     with pytest.raises(ApplicationError) as refused:
         services.connection_save(account=account, provider="fake")
 
-    assert refused.value.details == {"field": "instance_url"}
+    assert refused.value.details == {"field": "address"}
     assert not Connection.objects.filter(account=account).exists()
 
 
@@ -113,6 +114,42 @@ def test_the_test_of_a_connection_goes_to_its_provider(account, fake, fake_conne
 
     fake_connection.refresh_from_db()
     assert status.ok and fake_connection.connected_at is not None
+    assert fake_connection.config == {"address": "https://fake.example.test", "account_id": "fake-42"}
+
+
+def test_config_and_credentials_keep_what_is_not_given_and_drop_what_is_emptied(account, fake, fake_connection):
+    services.connection_save(
+        account=account, provider="fake", config={"region": "eu"}, credentials={"api_key": "k-1", "token": "t-1"}
+    )
+
+    services.connection_save(account=account, provider="fake", config={"region": ""}, credentials={"token": "t-2"})
+
+    fresh = Connection.objects.get(pk=fake_connection.pk)
+    assert fresh.config == {"address": "https://fake.example.test"}
+    assert fresh.credentials == {"api_key": "k-1", "token": "t-2"}
+
+
+def test_saved_credentials_do_not_undo_a_settings_change_made_meanwhile(account, fake, fake_connection):
+    stale = Connection.objects.get(pk=fake_connection.pk)
+    services.connection_save(account=account, provider="fake", config={"region": "eu"})
+
+    services.connection_credentials_update(
+        account=account, connection=stale, credentials={"token": "t-1"}, config={"seen_as": "platform"}
+    )
+
+    fresh = Connection.objects.get(pk=fake_connection.pk)
+    assert fresh.config == {"address": "https://fake.example.test", "region": "eu", "seen_as": "platform"}
+    assert fresh.credentials == {"token": "t-1"}
+
+
+def test_a_disconnect_forgets_every_credential_but_those_a_reconnect_reuses(account, fake, fake_connection):
+    services.connection_save(account=account, provider="fake", credentials={"api_key": "k-1", "token": "t-1"})
+
+    services.connection_disconnect(account=account, connection=fake_connection)
+
+    fresh = Connection.objects.get(pk=fake_connection.pk)
+    assert fresh.state == Connection.State.DISCONNECTED
+    assert fresh.credentials == {"api_key": "k-1"} and fresh.config == {"address": "https://fake.example.test"}
 
 
 def test_due_connections_of_every_registered_provider_start_the_generic_task(
@@ -120,7 +157,9 @@ def test_due_connections_of_every_registered_provider_start_the_generic_task(
 ):
     salesforce = Connection.objects.create(account=other_account, provider="salesforce")
     Connection.objects.create(account=other_account, provider="gone")  # no provider registered: never started
-    syncing = services.connection_save(account=other_account, provider="fake", instance_url="https://f.example.test")
+    syncing = services.connection_save(
+        account=other_account, provider="fake", config={"address": "https://f.example.test"}
+    )
     SyncRun.objects.create(account=other_account, connection=syncing, kind="incremental")  # running now
     recent = Connection.objects.create(account=account, provider="salesforce", last_sync_at=timezone.now())
     started = []

@@ -1,6 +1,7 @@
 """INT-1 connections, runs and per-record errors; INT-2 credentials encrypted at rest."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -12,9 +13,10 @@ from integrations import registry, selectors, services
 from integrations.models import Connection, SyncError, SyncRun
 from integrations.salesforce import auth
 from integrations.salesforce import services as salesforce_services
-from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce.models import SalesforceConnection, SalesforceSettings
 from integrations.salesforce.provider import SalesforceProvider
 from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.fields import decrypt_text
 from marketing.core.models import AuditEntry
 
 SECRETS = {
@@ -26,11 +28,10 @@ SECRETS = {
 
 @pytest.fixture
 def connection(account) -> Connection:
-    return services.connection_save(
+    return salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url="https://login.example.test",
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         client_id="client-id",
         client_secret=SECRETS["client_secret"],
     )
@@ -46,28 +47,63 @@ def _raw(pk: int, column: str) -> str:
 
 
 def test_credentials_and_tokens_are_encrypted_at_rest(account, connection):
-    services.connection_save(
+    salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
-        auth_flow=Connection.AuthFlow.PASSWORD,
+        auth_flow=SalesforceConnection.AuthFlow.PASSWORD,
         username="integration@example.com",
         password=SECRETS["password"],
         jwt_private_key=SECRETS["jwt_private_key"],
     )
-    services.connection_tokens_save(
+    salesforce_services.salesforce_tokens_save(
         account=account, connection=connection, access_token="00Dxx!access-token", refresh_token="5Aep-refresh-token"
     )
 
     plain = {**SECRETS, "access_token": "00Dxx!access-token", "refresh_token": "5Aep-refresh-token"}
-    for column, value in plain.items():
-        raw = _raw(connection.pk, column)
-        assert raw and raw != value and value not in raw, column
-    fresh = Connection.objects.get(pk=connection.pk)
-    assert {column: getattr(fresh, column) for column in plain} == plain
+    stored = _raw(connection.pk, "credentials") + _raw(connection.pk, "config::text")
+    for name, value in plain.items():
+        assert value not in stored, name
+    assert json.loads(decrypt_text(_raw(connection.pk, "credentials"))) == plain
+    fresh = SalesforceConnection.objects.get(pk=connection.pk)
+    assert {name: getattr(fresh, name) for name in plain} == plain
+
+
+def test_the_config_keeps_the_settings_in_the_clear_and_they_read_back(account, connection):
+    salesforce_services.salesforce_tokens_save(
+        account=account, connection=connection, access_token="a", instance_url="https://org.example.test/"
+    )
+
+    assert json.loads(_raw(connection.pk, "config::text")) == {
+        "auth_flow": "client_credentials",
+        "client_id": "client-id",
+        "instance_url": "https://org.example.test",
+        "login_url": "https://login.example.test",
+    }
+    fresh = SalesforceConnection.objects.get(pk=connection.pk)
+    assert (fresh.login_url, fresh.instance_url, fresh.auth_flow, fresh.client_id, fresh.ca_bundle) == (
+        "https://login.example.test",
+        "https://org.example.test",
+        SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
+        "client-id",
+        "",
+    )
+
+
+def test_a_generic_connection_reads_as_a_salesforce_one_without_a_query(account, connection, django_assert_num_queries):
+    generic = Connection.objects.select_related("account").get(pk=connection.pk)
+
+    with django_assert_num_queries(0):
+        typed = SalesforceConnection.of(generic)
+        assert (typed.pk, typed.client_id, typed.client_secret) == (
+            connection.pk,
+            "client-id",
+            SECRETS["client_secret"],
+        )
+        assert typed.account == account
+    assert SalesforceConnection.of(typed) is typed
 
 
 def test_one_connection_per_account_and_provider(account, connection):
-    again = services.connection_save(account=account, provider="salesforce", client_id="another-client-id")
+    again = salesforce_services.salesforce_connection_save(account=account, client_id="another-client-id")
 
     assert again.pk == connection.pk and again.client_id == "another-client-id"
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -75,10 +111,12 @@ def test_one_connection_per_account_and_provider(account, connection):
 
 
 def test_new_credentials_drop_the_saved_tokens_and_clear_an_error(account, connection):
-    services.connection_tokens_save(account=account, connection=connection, access_token="a", refresh_token="r")
+    salesforce_services.salesforce_tokens_save(
+        account=account, connection=connection, access_token="a", refresh_token="r"
+    )
     services.connection_fail(account=account, connection=connection, code="salesforce_reconnect", message="Reconnect")
 
-    saved = services.connection_save(account=account, provider="salesforce", client_secret="a-new-secret")
+    saved = salesforce_services.salesforce_connection_save(account=account, client_secret="a-new-secret")
 
     assert (saved.access_token, saved.refresh_token) == ("", "")
     assert saved.state == Connection.State.ACTIVE and saved.status_message == ""
@@ -90,19 +128,19 @@ def test_new_credentials_drop_the_saved_tokens_and_clear_an_error(account, conne
         ({"login_url": "http://login.example.test"}, "login_url"),
         ({"ca_bundle": "/nonexistent/ca.pem"}, "ca_bundle"),
         ({"daily_share_percent": 0}, "daily_share_percent"),
-        ({"auth_flow": Connection.AuthFlow.PASSWORD}, "username"),
+        ({"auth_flow": SalesforceConnection.AuthFlow.PASSWORD}, "username"),
     ],
 )
 def test_connection_save_refuses_what_cannot_work(account, connection, values, field):
     with pytest.raises(ApplicationError) as refused:
-        services.connection_save(account=account, provider="salesforce", **values)
+        salesforce_services.salesforce_connection_save(account=account, **values)
 
     assert refused.value.details == {"field": field}
 
 
 def test_connection_save_refuses_an_unknown_provider(account):
     with pytest.raises(NotFound):
-        services.connection_save(account=account, provider="nowhere", login_url="https://x.example.test")
+        services.connection_save(account=account, provider="nowhere", config={"login_url": "https://x.example.test"})
 
 
 def test_saving_is_audited_without_secret_values(account, connection):
@@ -115,7 +153,9 @@ def test_saving_is_audited_without_secret_values(account, connection):
 def test_disconnect_revokes_wipes_tokens_and_cancels_running_runs(account, connection, monkeypatch):
     revoked = []
     monkeypatch.setattr(auth, "revoke", lambda **kw: revoked.append(kw["token"]) or True)
-    services.connection_tokens_save(account=account, connection=connection, access_token="a", refresh_token="r")
+    salesforce_services.salesforce_tokens_save(
+        account=account, connection=connection, access_token="a", refresh_token="r"
+    )
     run = services.sync_run_start(account=account, connection=connection, kind=SyncRun.Kind.INCREMENTAL)
 
     services.connection_disconnect(account=account, connection=connection)
@@ -124,6 +164,7 @@ def test_disconnect_revokes_wipes_tokens_and_cancels_running_runs(account, conne
     run.refresh_from_db()
     assert revoked == ["r"]
     assert (connection.access_token, connection.refresh_token) == ("", "")
+    assert connection.client_secret == SECRETS["client_secret"]  # reconnecting reuses the app's secret
     assert connection.state == Connection.State.DISCONNECTED
     assert run.state == SyncRun.State.CANCELLED
     assert AuditEntry.objects.filter(account=account, action="connection.disconnect").exists()
@@ -134,7 +175,7 @@ def test_disconnect_goes_through_when_the_provider_cannot_be_reached(account, co
         raise auth.SalesforceUnavailable("down")
 
     monkeypatch.setattr(auth, "revoke", unreachable)
-    services.connection_tokens_save(account=account, connection=connection, access_token="a")
+    salesforce_services.salesforce_tokens_save(account=account, connection=connection, access_token="a")
 
     services.connection_disconnect(account=account, connection=connection)
 

@@ -12,7 +12,7 @@ from integrations import services
 from integrations.models import Connection, SyncError, SyncRun
 from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.budget import hour_start
-from integrations.salesforce.models import ApiUsage
+from integrations.salesforce.models import ApiUsage, SalesforceConnection
 from integrations.salesforce.screens import RemoteField
 from integrations.salesforce.views import settings as settings_views
 from marketing.accounts.roles import Role
@@ -29,17 +29,16 @@ def account(db):
 
 
 def _connect(account, host: str = "a-org.example.test") -> Connection:
-    connection = services.connection_save(
+    connection = salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url="https://login.example.test",
-        auth_flow=Connection.AuthFlow.PASSWORD,
+        auth_flow=SalesforceConnection.AuthFlow.PASSWORD,
         client_id="client-id",
         client_secret="client-secret",
         username=f"integration@{host}",
         password="password-and-token",
     )
-    return services.connection_tokens_save(
+    return salesforce_services.salesforce_tokens_save(
         account=account, connection=connection, access_token="access-token", instance_url=f"https://{host}"
     )
 
@@ -199,12 +198,14 @@ def test_a_run_shows_its_details_and_errors(owner_client, account, connection):
         account=account,
         run=run,
         records_failed=1,
-        details={"conflicts": [{"id": "00Q000000000001AAA", "field": "FirstName", "kept": "salesforce"}], "pages": 2},
+        details={"received": 2, "new": 1, "failed": 1, "pages": 2},
     )
 
     html = owner_client.get(f"{BASE}runs/{run.pk}/").content.decode()
 
-    assert "&quot;kept&quot;: &quot;salesforce&quot;" in html and "pages" in html
+    details = html[html.index('id="run-details"') : html.index('id="error-table"')]
+    assert "Records read from Salesforce" in details and "New contacts" in details and "Refused here" in details
+    assert "pages" not in details and "received" not in details.replace('data-key="received"', "")  # no raw keys
     assert 'href="https://a-org.example.test/00Q000000000001AAA"' in html
     assert f'href="/contacts/{contact.pk}/"' in html
     assert "Cancel run" not in html

@@ -8,7 +8,7 @@ from contacts.models import Contact
 from integrations import services
 from integrations.models import Connection, SyncError, SyncRun
 from integrations.salesforce import services as salesforce_services
-from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce.models import SalesforceConnection, SalesforceSettings
 from integrations.salesforce.views import settings as settings_views
 
 from ..factories import AccountFactory
@@ -31,10 +31,9 @@ def _offline(monkeypatch):
     monkeypatch.setattr(settings_views, "object_fields", lambda connection, refresh: {"Lead": [], "Contact": []})
 
 
-def _connect(account, host: str, flow: str = Connection.AuthFlow.PASSWORD) -> Connection:
-    connection = services.connection_save(
+def _connect(account, host: str, flow: str = SalesforceConnection.AuthFlow.PASSWORD) -> Connection:
+    connection = salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url="https://login.example.test",
         auth_flow=flow,
         client_id="client-id",
@@ -42,7 +41,7 @@ def _connect(account, host: str, flow: str = Connection.AuthFlow.PASSWORD) -> Co
         username=f"integration@{host}",
         password="password-and-token",
     )
-    connection = services.connection_tokens_save(
+    connection = salesforce_services.salesforce_tokens_save(
         account=account, connection=connection, access_token="access-token", instance_url=f"https://{host}"
     )
     salesforce_services.salesforce_settings_save(account=account, connection=connection, values={})
@@ -153,7 +152,7 @@ def test_actions_on_the_own_connection_never_reach_another_account(client_of_b, 
 def test_a_sign_in_started_by_one_account_cannot_be_finished_by_another(
     owner_client, account, other_account, client_for
 ):
-    _connect(account, "a-only.example.test", Connection.AuthFlow.WEB_SERVER)
+    _connect(account, "a-only.example.test", SalesforceConnection.AuthFlow.WEB_SERVER)
     started = owner_client.post(f"{BASE}authorize/")
     state = parse_qs(urlparse(started["Location"]).query)["state"][0]
     intruder = client_for(other_account.owner)
@@ -163,4 +162,4 @@ def test_a_sign_in_started_by_one_account_cannot_be_finished_by_another(
 
     messages = [str(m) for m in response.context["messages"]]
     assert len(messages) == 1 and "state" in messages[0]  # the refusal names the mismatched state, in any language
-    assert Connection.objects.get(account=account).access_token == "access-token"
+    assert SalesforceConnection.objects.get(account=account).access_token == "access-token"

@@ -5,11 +5,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from contacts.models import CustomField
-from integrations import services
 from integrations.models import Connection
 from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.forms.salesforce_settings import SalesforceSettingsForm
-from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce.models import SalesforceConnection, SalesforceSettings
 from integrations.salesforce.names import is_api_name, validate_api_name
 from marketing.core.errors import ApplicationError
 from marketing.core.models import AuditEntry
@@ -19,11 +18,10 @@ HOSTILE = ["Email, (SELECT Id FROM User)", "Name'--", "a b", "Account.Name", "Em
 
 @pytest.fixture
 def connection(account) -> Connection:
-    connection = services.connection_save(
+    connection = salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url="https://login.example.test",
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         client_id="client-id",
         client_secret="client-secret",
     )

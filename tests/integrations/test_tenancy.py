@@ -8,23 +8,23 @@ from contacts.models import Contact, Group
 from integrations import selectors, services
 from integrations.models import Connection, SyncError, SyncRun
 from integrations.salesforce import services as salesforce_services
+from integrations.salesforce.models import SalesforceConnection
 from marketing.core.errors import NotFound
 
 from ..tenancy import TenancyCase, assert_tenant_isolated
 
 
 def _connection(account, username):
-    connection = services.connection_save(
+    connection = salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url="https://login.example.test",
-        auth_flow=Connection.AuthFlow.PASSWORD,
+        auth_flow=SalesforceConnection.AuthFlow.PASSWORD,
         client_id="client-id",
         client_secret="client-secret",
         username=username,
         password="password-and-token",
     )
-    return services.connection_tokens_save(
+    return salesforce_services.salesforce_tokens_save(
         account=account,
         connection=connection,
         access_token="access-token",
@@ -85,7 +85,9 @@ def _calls(rows, group_of_b):
         "resume": lambda a: services.connection_resume(account=a, connection=connection),
         "fail": lambda a: services.connection_fail(account=a, connection=connection, code="x", message="x"),
         "test": lambda a: services.connection_test(account=a, connection=connection),
-        "tokens": lambda a: services.connection_tokens_save(account=a, connection=connection, access_token="stolen"),
+        "tokens": lambda a: salesforce_services.salesforce_tokens_save(
+            account=a, connection=connection, access_token="stolen"
+        ),
         "settings": lambda a: salesforce_services.salesforce_settings_save(account=a, connection=connection, values={}),
         "run start": lambda a: services.sync_run_start(account=a, connection=connection, kind="full"),
         "run finish": lambda a: services.sync_run_finish(account=a, run=run, state="failed"),
@@ -157,7 +159,7 @@ def test_staff_of_another_account_see_nothing_in_the_back_office(
     staff = account.owner
     staff.is_staff = True
     staff.save()
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="integrations"))
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["integrations", "salesforce"]))
     rows = [rows_of_b["connection"], rows_of_b["run"], rows_of_b["error"]]
     case = TenancyCase(
         rows=rows,
@@ -166,11 +168,13 @@ def test_staff_of_another_account_see_nothing_in_the_back_office(
             "/admin/integrations/connection/",
             "/admin/integrations/syncrun/",
             "/admin/integrations/syncerror/",
-            "/admin/integrations/apiusage/",
+            "/admin/salesforce/apiusage/",
+            "/admin/salesforce/salesforceconnection/",
         ],
         object_urls=[
             f"/admin/integrations/connection/{rows_of_b['connection'].pk}/change/",
             f"/admin/integrations/connection/{rows_of_b['connection'].pk}/delete/",
+            f"/admin/salesforce/salesforceconnection/{rows_of_b['connection'].pk}/change/",
             f"/admin/integrations/syncrun/{rows_of_b['run'].pk}/change/",
             f"/admin/integrations/syncerror/{rows_of_b['error'].pk}/change/",
         ],
@@ -186,5 +190,5 @@ def test_staff_of_another_account_see_nothing_in_the_back_office(
     )
     assert retry.status_code in (200, 302)
     assert SyncError.objects.get(pk=rows_of_b["error"].pk).next_attempt_at == rows_of_b["error"].next_attempt_at
-    own = client.get("/admin/integrations/connection/")
+    own = client.get("/admin/salesforce/salesforceconnection/")
     assert own.status_code == 200 and "a-only.example.test" in own.content.decode()

@@ -1,3 +1,5 @@
+import csv
+import io
 import json
 import sys
 
@@ -5,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from contacts import schema
 from contacts.importers import read_table
-from contacts.imports import import_table, mapping_suggest
+from contacts.imports import import_table, mapping_suggest, rejected_rows_rendered
 from contacts.services import group_get_or_create
 from contacts.sources import Source
 from contacts.upsert import Policy
@@ -64,4 +66,5 @@ class Command(BaseCommand):
                 "in {seconds}s".format(**summary)
             )
         if outcome.result.rejected and not options["json"]:
-            sys.stderr.write(outcome.rejected_csv.decode())
+            writer = csv.writer(sys.stderr)  # reasons in the command's language (English)
+            writer.writerows(rejected_rows_rendered(io.StringIO(outcome.rejected_csv.decode(), newline="")))

@@ -3,8 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from integrations.models import Connection
 from marketing.accounts.forms import BootstrapMixin
+
+from ..models import SalesforceConnection
+
+AuthFlow = SalesforceConnection.AuthFlow
 
 ENVIRONMENTS = {
     "production": "https://login.salesforce.com",
@@ -39,8 +42,8 @@ class ConnectForm(BootstrapMixin, forms.Form):
     )
     auth_flow = forms.ChoiceField(
         label=_("Sign-in method"),
-        choices=Connection.AuthFlow.choices,
-        initial=Connection.AuthFlow.WEB_SERVER,
+        choices=AuthFlow.choices,
+        initial=AuthFlow.WEB_SERVER,
         widget=forms.RadioSelect,
     )
     client_id = forms.CharField(
@@ -70,13 +73,13 @@ class ConnectForm(BootstrapMixin, forms.Form):
 
     # Which inputs each sign-in method uses (the screen shows only those).
     FLOW_FIELDS = {
-        Connection.AuthFlow.WEB_SERVER: ("client_id", "client_secret"),
-        Connection.AuthFlow.JWT_BEARER: ("client_id", "username", "jwt_private_key"),
-        Connection.AuthFlow.CLIENT_CREDENTIALS: ("client_id", "client_secret"),
-        Connection.AuthFlow.PASSWORD: ("client_id", "client_secret", "username", "password", "security_token"),
+        AuthFlow.WEB_SERVER: ("client_id", "client_secret"),
+        AuthFlow.JWT_BEARER: ("client_id", "username", "jwt_private_key"),
+        AuthFlow.CLIENT_CREDENTIALS: ("client_id", "client_secret"),
+        AuthFlow.PASSWORD: ("client_id", "client_secret", "username", "password", "security_token"),
     }
 
-    def __init__(self, *args, connection: Connection | None = None, **kwargs):
+    def __init__(self, *args, connection: SalesforceConnection | None = None, **kwargs):
         if connection is not None and connection.login_url:
             environment = next((k for k, url in ENVIRONMENTS.items() if url == connection.login_url), "custom")
             kwargs.setdefault(
@@ -105,16 +108,12 @@ class ConnectForm(BootstrapMixin, forms.Form):
             data["login_url"] = ENVIRONMENTS[environment]
         elif environment == "custom" and not data.get("login_url"):
             self.add_error("login_url", _("Give the login URL, e.g. https://mycompany.my.salesforce.com."))
-        if (
-            data.get("auth_flow") == Connection.AuthFlow.PASSWORD
-            and data.get("security_token")
-            and not data.get("password")
-        ):
+        if data.get("auth_flow") == AuthFlow.PASSWORD and data.get("security_token") and not data.get("password"):
             self.add_error("password", _("Type the password too: the security token goes after it."))
         return data
 
     def service_kwargs(self) -> dict:
-        """Arguments for `connection_save`: None keeps a saved value, so an empty secret is None."""
+        """Arguments for `salesforce_connection_save`: None keeps a saved value, so an empty secret is None."""
         data = self.cleaned_data
         flow = data["auth_flow"]
         used = self.FLOW_FIELDS[flow]

@@ -12,7 +12,7 @@ from .connection import (
 from .errors import error_list, error_retry, errors_retry_dead
 from .oauth import salesforce_authorize, salesforce_callback
 from .optouts import salesforce_group_unsync, salesforce_past_optouts
-from .runs import run_cancel, run_detail, run_list
+from .runs import run_cancel, run_detail, run_list, run_progress
 from .settings import salesforce_settings
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "run_cancel",
     "run_detail",
     "run_list",
+    "run_progress",
     "salesforce_authorize",
     "salesforce_callback",
     "salesforce_connect",

@@ -5,7 +5,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from integrations import selectors
 from integrations.models import Connection
 from integrations.tasks import connection_sync
 from marketing.accounts.roles import Perm, has_perm
@@ -13,7 +12,8 @@ from marketing.accounts.views import account_required
 from marketing.core.errors import ApplicationError
 from marketing.core.paging import paginate
 
-PROVIDER = "salesforce"
+from ..models import PROVIDER, SalesforceConnection
+from ..selectors import salesforce_connection_find, salesforce_connection_get
 
 # Members who see contacts see how they sync; changing the connection is for those who manage integrations.
 view_required = account_required(Perm.CONTACTS_VIEW)
@@ -42,12 +42,12 @@ def ensure_can_manage(request) -> None:
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def connection_find(request) -> Connection | None:
-    return selectors.connection_find(account=request.account, provider=PROVIDER)
+def connection_find(request) -> SalesforceConnection | None:
+    return salesforce_connection_find(account=request.account)
 
 
-def connection_get(request) -> Connection:
-    return selectors.connection_get(account=request.account, provider=PROVIDER)
+def connection_get(request) -> SalesforceConnection:
+    return salesforce_connection_get(account=request.account)
 
 
 def sync_enqueue(connection: Connection, *, full: bool = False) -> None:

@@ -8,19 +8,23 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST, require_safe
 
 from integrations import selectors, services
 from integrations.models import Connection, SyncError
 from marketing.core.errors import ApplicationError
+from marketing.core.texts import rendered, stored
 
 from ..budget import ApiBudget
 from ..forms import ConnectForm, PauseForm
-from ..screens import connected_as, identity_remember
+from ..models import SalesforceConnection
+from ..screens import connected_as
 from ..selectors import salesforce_settings_find
+from ..services import salesforce_connection_save
 from .common import (
-    PROVIDER,
     can_manage,
     connection_find,
     connection_get,
@@ -31,6 +35,7 @@ from .common import (
 )
 from .oauth import PAGE, authorize_redirect, connection_finish
 from .optouts import push_panel
+from .runs import progress_context
 
 
 def _percent(part, whole) -> int | None:
@@ -39,7 +44,7 @@ def _percent(part, whole) -> int | None:
     return min(100, round(100 * part / whole))
 
 
-def _status(account, connection: Connection) -> dict:
+def _status(account, connection: SalesforceConnection) -> dict:
     budget = ApiBudget(connection).status()
     budget["hour_percent"] = _percent(budget["hour_calls"], budget["hourly_cap"])
     budget["org_percent"] = _percent(budget["org_used"], budget["org_max"])
@@ -58,7 +63,7 @@ def _status(account, connection: Connection) -> dict:
         "error_counts": {state: counts.get(state, 0) for state in SyncError.State.values},
         "settings": settings,
         "push": push_panel(account=account, settings=settings),
-        "needs_authorization": connection.auth_flow == Connection.AuthFlow.WEB_SERVER
+        "needs_authorization": connection.auth_flow == SalesforceConnection.AuthFlow.WEB_SERVER
         and not connection.refresh_token
         and connection.state != Connection.State.DISCONNECTED,
     }
@@ -79,6 +84,7 @@ def _page(request, *, form: ConnectForm | None = None, status: int = 200):
     }
     if connection is not None:
         context.update(_status(request.account, connection))
+    context.update(progress_context(request, connection))  # a sync going on, or the one "Sync now" started
     return render(request, "integrations/salesforce_connection.html", context, status=status)
 
 
@@ -96,13 +102,13 @@ def salesforce_connect(request):
     if not form.is_valid():
         return _page(request, form=form)
     try:
-        connection = services.connection_save(
-            account=request.account, provider=PROVIDER, actor=request.user, connect=True, **form.service_kwargs()
+        connection = salesforce_connection_save(
+            account=request.account, actor=request.user, connect=True, **form.service_kwargs()
         )
     except ApplicationError as exc:
         form_error(form, exc)
         return _page(request, form=form)
-    if connection.auth_flow == Connection.AuthFlow.WEB_SERVER:
+    if connection.auth_flow == SalesforceConnection.AuthFlow.WEB_SERVER:
         return authorize_redirect(request, connection)
     return connection_finish(request, connection)
 
@@ -113,7 +119,6 @@ def salesforce_test(request):
     connection = connection_get(request)
     status = services.connection_test(account=request.account, connection=connection, actor=request.user)
     if status.ok:
-        identity_remember(connection=connection, details=status.details)
         messages.success(request, status.message)
     else:
         messages.error(request, status.message)
@@ -134,13 +139,15 @@ def salesforce_sync(request):
         messages.error(
             request,
             _("The connection needs attention before it can sync: %(message)s")
-            % {"message": connection.status_message or _("test the connection")},
+            % {"message": rendered(connection.status_message) or _("test the connection")},
         )
     elif paused:
         messages.warning(request, _("Syncing is paused. Resume it first."))
     else:
         sync_enqueue(connection, full=request.POST.get("full") == "1")
-        messages.success(request, _("The sync has started; its run shows under Sync runs in a moment."))
+        messages.success(request, _("The sync has started; its progress shows below."))
+        started = urlencode({"since": int(timezone.now().timestamp())})  # the panel follows the run it starts
+        return redirect(f"{reverse(PAGE)}?{started}#sync-progress")
     return redirect(PAGE)
 
 
@@ -157,7 +164,7 @@ def salesforce_pause(request):
             account=request.account,
             connection=connection,
             until=until,
-            reason=_("paused by %(name)s") % {"name": name},
+            reason=stored(gettext_noop("paused by %(name)s"), name=name),  # read in each reader's language
             actor=request.user,
         )
     except ApplicationError as exc:

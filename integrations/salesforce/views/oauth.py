@@ -22,15 +22,15 @@ from integrations.models import Connection
 from marketing.core.errors import ApplicationError, TransientError
 
 from .. import auth
-from ..screens import identity_remember
-from ..services import salesforce_settings_init
-from .common import PROVIDER, connection_get, manage_required, sync_enqueue
+from ..models import SalesforceConnection
+from ..services import salesforce_connection_save, salesforce_settings_init, salesforce_tokens_save
+from .common import connection_get, manage_required, sync_enqueue
 
 SESSION_KEY = "salesforce_oauth"
 PAGE = "integrations:salesforce"
 
 
-def authorize_redirect(request, connection: Connection) -> HttpResponseRedirect:
+def authorize_redirect(request, connection: SalesforceConnection) -> HttpResponseRedirect:
     """Send the browser to Salesforce to approve this platform; remember what the callback must check."""
     pair = auth.pkce_pair()
     state = secrets.token_urlsafe(32)
@@ -52,7 +52,6 @@ def connection_finish(request, connection: Connection):
     if not status.ok:
         messages.error(request, status.message)
         return redirect(PAGE)
-    identity_remember(connection=connection, details=status.details)
     with transaction.atomic():
         _settings, created = salesforce_settings_init(
             account=request.account, connection=connection, actor=request.user
@@ -70,13 +69,11 @@ def connection_finish(request, connection: Connection):
 def salesforce_authorize(request):
     """Connect (or reconnect) a saved web-server connection."""
     connection = connection_get(request)
-    if connection.auth_flow != Connection.AuthFlow.WEB_SERVER:
+    if connection.auth_flow != SalesforceConnection.AuthFlow.WEB_SERVER:
         messages.error(request, _("This connection does not sign in through the browser; test it instead."))
         return redirect(PAGE)
     if connection.state in (Connection.State.ERROR, Connection.State.DISCONNECTED):
-        connection = services.connection_save(
-            account=request.account, provider=PROVIDER, actor=request.user, connect=True
-        )
+        connection = salesforce_connection_save(account=request.account, actor=request.user, connect=True)
     return authorize_redirect(request, connection)
 
 
@@ -133,7 +130,7 @@ def salesforce_callback(request):
         return _refuse(request, exc.message)
     except TransientError as exc:
         return _refuse(request, str(exc))
-    services.connection_tokens_save(
+    salesforce_tokens_save(
         account=request.account,
         connection=connection,
         access_token=tokens.access_token,

@@ -11,18 +11,18 @@ from integrations.models import Connection
 from marketing.core.errors import ApplicationError, TransientError
 
 from ..forms import SalesforceSettingsForm
-from ..models import SalesforceSettings
+from ..models import SalesforceConnection, SalesforceSettings
 from ..screens import object_fields, salesforce_setup_save
 from ..selectors import salesforce_settings_find
 from .common import can_manage, connection_find, ensure_can_manage, form_error, view_required
 from .oauth import PAGE
 
 
-def _remote_fields(connection: Connection, *, refresh: bool) -> tuple[dict | None, str]:
+def _remote_fields(connection: SalesforceConnection, *, refresh: bool) -> tuple[dict | None, str]:
     """The org's Lead and Contact fields, or None and why they could not be read."""
     if connection.state == Connection.State.DISCONNECTED:
         return None, _("Salesforce is disconnected, so its fields cannot be listed.")
-    if connection.auth_flow == Connection.AuthFlow.WEB_SERVER and not connection.refresh_token:
+    if connection.auth_flow == SalesforceConnection.AuthFlow.WEB_SERVER and not connection.refresh_token:
         return None, _("Finish connecting Salesforce to choose its fields from lists.")
     try:
         return object_fields(connection=connection, refresh=refresh), ""

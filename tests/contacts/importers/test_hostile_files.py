@@ -14,10 +14,11 @@ from openpyxl import Workbook
 from rest_framework.test import APIClient
 
 from contacts.importers import BadRow, ImportFileError, read_table
-from contacts.imports import import_table
+from contacts.imports import import_table, rejected_rows_rendered
 from contacts.models import Contact, CustomField, ImportJob
 from contacts.upsert import Policy
 from contacts.upsert.engine import CHUNK_SIZE
+from marketing.core.texts import rendered
 from marketing.tokens.services import token_create
 
 from ...factories import AccountFactory
@@ -59,7 +60,8 @@ def _import(account, content: bytes, mapping: list, name: str = "contacts.csv"):
 
 
 def _rejected(outcome) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(outcome.rejected_csv.decode())))[1:]
+    """The rejected rows as a reader gets them (reasons rendered in the active language: English here)."""
+    return list(rejected_rows_rendered(io.StringIO(outcome.rejected_csv.decode(), newline="")))[1:]
 
 
 def _names(account) -> set[str]:
@@ -219,7 +221,7 @@ def test_a_quote_never_closed_rejects_its_own_line_and_the_next_lines_are_read_a
     rows = list(table.rows)
 
     assert rows == [['"Dana', "0501234567"], ["Ron", "0527654321"], ["Avi", "0521111111"]]
-    assert isinstance(rows[0], BadRow) and rows[0].reason.startswith("Line 2: quote never closed")
+    assert isinstance(rows[0], BadRow) and rendered(rows[0].reason).startswith("Line 2: quote never closed")
 
 
 def test_an_import_with_a_quote_never_closed_reports_that_line_and_imports_the_others(account):

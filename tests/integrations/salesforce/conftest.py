@@ -10,6 +10,7 @@ from integrations.models import Connection, SyncRun
 from integrations.salesforce import client as client_module
 from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.emulator import EmulatorServer
+from integrations.salesforce.models import SalesforceConnection
 from integrations.salesforce.sync import salesforce_sync
 
 
@@ -63,11 +64,10 @@ def clock():
 
 def emulator_connection(account, sf) -> Connection:
     """A client-credentials connection of `account` to the emulator's demo app (not tested yet)."""
-    return services.connection_save(
+    return salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url=sf.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         ca_bundle=sf.ca_path,
         **CLIENT,
     )

@@ -8,21 +8,21 @@ from django.utils import timezone
 
 from integrations import services
 from integrations.models import Connection
+from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.budget import ApiBudget, BudgetExhausted, hour_start
 from integrations.salesforce.client import SalesforceClient
 from integrations.salesforce.errors import ApiLimitReached, SalesforceLimitExceeded
-from integrations.salesforce.models import ApiUsage
+from integrations.salesforce.models import ApiUsage, SalesforceConnection
 
 NOON = dt.datetime(2025, 3, 4, 12, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def connection(account) -> Connection:
-    return services.connection_save(
+    return salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url="https://login.example.test",
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         client_id="client-id",
         client_secret="client-secret",
         hourly_call_cap=3,
@@ -105,11 +105,10 @@ def test_status_reports_the_budget_for_screens(connection):
 
 @pytest.fixture
 def live(account, sf_emulator):
-    connection = services.connection_save(
+    connection = salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url=sf_emulator.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         client_id="emulator-client-id",
         client_secret="emulator-client-secret",
         ca_bundle=sf_emulator.ca_path,

@@ -13,6 +13,7 @@ from integrations import services
 from integrations.models import Connection
 from integrations.salesforce import auth
 from integrations.salesforce import client as client_module
+from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.client import SalesforceClient
 from integrations.salesforce.errors import (
     SalesforceApiDisabled,
@@ -21,7 +22,7 @@ from integrations.salesforce.errors import (
     SalesforceRequestError,
     SalesforceUnavailable,
 )
-from integrations.salesforce.models import ApiUsage
+from integrations.salesforce.models import ApiUsage, SalesforceConnection
 from marketing.core.errors import ApplicationError, TransientError
 
 CLIENT = {"client_id": "emulator-client-id", "client_secret": "emulator-client-secret"}
@@ -35,11 +36,10 @@ def _quick_retries(monkeypatch):
 
 
 def _connect(account, sf, **values) -> Connection:
-    return services.connection_save(
+    return salesforce_services.salesforce_connection_save(
         account=account,
-        provider="salesforce",
         login_url=sf.base_url,
-        auth_flow=values.pop("auth_flow", Connection.AuthFlow.CLIENT_CREDENTIALS),
+        auth_flow=values.pop("auth_flow", SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS),
         ca_bundle=sf.ca_path,
         **CLIENT,
         **values,
@@ -54,7 +54,7 @@ def connection(account, sf_emulator) -> Connection:
 @pytest.fixture
 def web_connection(account, sf_emulator) -> Connection:
     """Connected through the browser flow: it holds a refresh token."""
-    connection = _connect(account, sf_emulator, auth_flow=Connection.AuthFlow.WEB_SERVER)
+    connection = _connect(account, sf_emulator, auth_flow=SalesforceConnection.AuthFlow.WEB_SERVER)
     pair = auth.pkce_pair()
     url = auth.authorize_url(sf_emulator.base_url, CLIENT["client_id"], REDIRECT, "s", pair.challenge)
     location = requests.get(url, allow_redirects=False, verify=sf_emulator.ca_path, timeout=10).headers["Location"]
@@ -66,7 +66,7 @@ def web_connection(account, sf_emulator) -> Connection:
         ca_bundle=sf_emulator.ca_path,
         **CLIENT,
     )
-    return services.connection_tokens_save(
+    return salesforce_services.salesforce_tokens_save(
         account=account,
         connection=connection,
         access_token=tokens.access_token,
@@ -86,7 +86,7 @@ def test_the_first_call_signs_in_and_keeps_the_token_encrypted(connection, sf_em
     page = SalesforceClient(connection).query("SELECT Id, Email FROM Lead")
 
     assert page["totalSize"] == 1 and page["records"][0]["Email"] == "lead1@example.com"
-    fresh = Connection.objects.get(pk=connection.pk)
+    fresh = SalesforceConnection.objects.get(pk=connection.pk)
     assert fresh.access_token and fresh.instance_url == sf_emulator.base_url
     assert fresh.identity_url.startswith(sf_emulator.base_url + "/id/")
 
@@ -116,13 +116,13 @@ def test_an_expired_session_is_renewed_once_with_the_refresh_token(web_connectio
     _lead(sf_emulator)
     client = SalesforceClient(web_connection)
     client.limits()
-    old = Connection.objects.get(pk=web_connection.pk).access_token
+    old = SalesforceConnection.objects.get(pk=web_connection.pk).access_token
     sf_emulator.faults.expire_sessions()
 
     page = client.query("SELECT Id FROM Lead")
 
     assert page["totalSize"] == 1
-    fresh = Connection.objects.get(pk=web_connection.pk)
+    fresh = SalesforceConnection.objects.get(pk=web_connection.pk)
     assert fresh.access_token != old and fresh.refresh_token == web_connection.refresh_token
     assert client.api_calls == 3  # limits, the refused query, the query again
 
@@ -158,7 +158,7 @@ def test_a_revoked_refresh_token_asks_to_reconnect_and_marks_the_connection(web_
         client.query("SELECT Id FROM Lead")
 
     assert refused.value.code == "salesforce_reconnect"
-    fresh = Connection.objects.get(pk=web_connection.pk)
+    fresh = SalesforceConnection.objects.get(pk=web_connection.pk)
     assert fresh.state == Connection.State.ERROR and "Reconnect Salesforce" in fresh.status_message
     with pytest.raises(Exception, match="needs attention"):
         services.sync_run_start(account=fresh.account, connection=fresh, kind="incremental")
@@ -171,7 +171,7 @@ def test_an_org_without_api_access_gets_a_clear_error(connection, sf_emulator):
         SalesforceClient(connection).query("SELECT Id FROM Lead")
 
     assert "API_DISABLED_FOR_ORG" in refused.value.message and "API Enabled" in refused.value.message
-    assert Connection.objects.get(pk=connection.pk).state == Connection.State.ERROR
+    assert SalesforceConnection.objects.get(pk=connection.pk).state == Connection.State.ERROR
 
 
 def test_request_limit_exceeded_becomes_salesforce_limit_exceeded(connection, sf_emulator):
@@ -290,8 +290,8 @@ def test_a_connections_own_ca_bundle_wins_over_the_environment(connection, sf_em
 def test_without_its_own_bundle_the_client_trusts_requests_ca_bundle(account, sf_emulator, monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", sf_emulator.ca_path)
     connection = _connect(account, sf_emulator)
-    Connection.objects.filter(pk=connection.pk).update(ca_bundle="")
-    connection.refresh_from_db()
+    connection.ca_bundle = ""
+    connection.save(update_fields=["config"])
 
     assert SalesforceClient(connection).limits()
 
@@ -307,5 +307,5 @@ def test_disconnect_revokes_the_authorization_at_salesforce_and_stops_the_client
         )
     assert refused.value.code == "salesforce_reconnect"
     with pytest.raises(ApplicationError, match="disconnected"):
-        SalesforceClient(Connection.objects.get(pk=web_connection.pk)).limits()
+        SalesforceClient(SalesforceConnection.objects.get(pk=web_connection.pk)).limits()
     assert sf_emulator.api_calls == 0

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from integrations.models import Connection
 from integrations.salesforce import services as salesforce_services
-from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce.models import SalesforceConnection, SalesforceSettings
 
 
 def _connect(sf, *extra: str) -> str:
@@ -30,9 +30,9 @@ def _connect(sf, *extra: str) -> str:
 def test_client_credentials_connection_with_working_defaults(account, sf_emulator):
     output = _connect(sf_emulator, "emulator-client-secret", "--ca-bundle", sf_emulator.ca_path)
 
-    connection = Connection.objects.get(account=account, provider="salesforce")
+    connection = SalesforceConnection.objects.get(account=account, provider="salesforce")
     assert connection.state == Connection.State.ACTIVE and connection.connected_at is not None
-    assert connection.auth_flow == Connection.AuthFlow.CLIENT_CREDENTIALS
+    assert connection.auth_flow == SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS
     assert connection.instance_url == sf_emulator.base_url
     assert connection.external_user_id == sf_emulator.org.integration_user_id
     assert connection.external_org_id == sf_emulator.org.organization_id
@@ -66,14 +66,14 @@ def test_legacy_password_connection(account, sf_emulator):
         "TOKEN",
     )
 
-    connection = Connection.objects.get(account=account)
-    assert connection.auth_flow == Connection.AuthFlow.PASSWORD
+    connection = SalesforceConnection.objects.get(account=account)
+    assert connection.auth_flow == SalesforceConnection.AuthFlow.PASSWORD
     assert connection.password == "passwordTOKEN" and connection.access_token
 
 
 def test_running_it_again_keeps_settings_a_person_changed(account, sf_emulator):
     _connect(sf_emulator, "emulator-client-secret", "--ca-bundle", sf_emulator.ca_path)
-    connection = Connection.objects.get(account=account)
+    connection = SalesforceConnection.objects.get(account=account)
     salesforce_services.salesforce_settings_save(account=account, connection=connection, values={"pull_leads": False})
 
     output = _connect(sf_emulator, "emulator-client-secret", "--ca-bundle", sf_emulator.ca_path)
@@ -87,7 +87,7 @@ def test_a_wrong_secret_says_so_and_exits_non_zero(account, sf_emulator):
     with pytest.raises(CommandError, match="refused the client id and secret"):
         _connect(sf_emulator, "not-the-secret", "--ca-bundle", sf_emulator.ca_path)
 
-    connection = Connection.objects.get(account=account)
+    connection = SalesforceConnection.objects.get(account=account)
     assert connection.state == Connection.State.ERROR
     assert not SalesforceSettings.objects.filter(connection=connection).exists()
 

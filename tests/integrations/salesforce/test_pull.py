@@ -5,11 +5,10 @@ import datetime as dt
 import pytest
 
 from contacts.models import Contact, Group, Suppression
-from integrations import services
 from integrations.models import Connection, ExternalRef, SyncError, SyncRun
 from integrations.salesforce import services as salesforce_services
 from integrations.salesforce.mapping import parse_datetime
-from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce.models import SalesforceConnection, SalesforceSettings
 from integrations.selectors import connections_due
 
 from .conftest import CLIENT
@@ -267,11 +266,10 @@ def test_a_fault_run_ends_in_exactly_the_state_of_a_fault_free_run(
     settings.SALESFORCE_BULK_THRESHOLD = 10_000
     # The fault-free run, in another account against the same records.
     ids = _seed_story(sf_emulator)
-    clean = services.connection_save(
+    clean = salesforce_services.salesforce_connection_save(
         account=other_account,
-        provider="salesforce",
         login_url=sf_emulator.base_url,
-        auth_flow=Connection.AuthFlow.CLIENT_CREDENTIALS,
+        auth_flow=SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS,
         ca_bundle=sf_emulator.ca_path,
         **CLIENT,
     )

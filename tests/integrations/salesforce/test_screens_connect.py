@@ -1,6 +1,7 @@
 """SF-1, SF-17, SF-18 through the connection screen, against the emulator over real HTTPS:
 the browser sign-in with PKCE end to end, the other sign-in methods, and a clear message for every refusal."""
 
+import json
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
@@ -9,7 +10,8 @@ from django.db import connection as db
 
 from integrations import services, tasks
 from integrations.models import Connection
-from integrations.salesforce.models import SalesforceSettings
+from integrations.salesforce import services as salesforce_services
+from integrations.salesforce.models import SalesforceConnection, SalesforceSettings
 from marketing.accounts.roles import Role
 from marketing.core.fields import decrypt_text
 
@@ -83,17 +85,15 @@ def test_the_browser_sign_in_connects_tests_sets_up_and_starts_the_first_sync(
     page = owner_client.get(response["Location"])
 
     assert response.status_code == 302 and response["Location"] == PAGE
-    connection = Connection.objects.get(account=account)
+    connection = SalesforceConnection.objects.get(account=account)
     assert connection.state == Connection.State.ACTIVE
     assert connection.access_token and connection.refresh_token
     assert connection.instance_url == sf_emulator.base_url and connection.external_user_id
     with db.cursor() as cursor:
-        cursor.execute(
-            "SELECT refresh_token, client_secret FROM integrations_connection WHERE id = %s", [connection.pk]
-        )
-        stored_refresh, stored_secret = cursor.fetchone()
-    assert stored_refresh != connection.refresh_token and decrypt_text(stored_refresh) == connection.refresh_token
-    assert CLIENT["client_secret"] not in stored_secret
+        cursor.execute("SELECT credentials FROM integrations_connection WHERE id = %s", [connection.pk])
+        (stored,) = cursor.fetchone()
+    assert connection.refresh_token not in stored and CLIENT["client_secret"] not in stored
+    assert json.loads(decrypt_text(stored))["refresh_token"] == connection.refresh_token
     settings = SalesforceSettings.objects.get(connection=connection)
     assert settings.pull_leads and settings.pull_contacts
     assert {"remote": "Email", "local": "email", "translate": {}} in settings.field_map["Lead"]
@@ -110,7 +110,7 @@ def test_a_callback_with_another_state_is_refused(owner_client, account, sf_emul
     response = _back(owner_client, forged, follow=True)
 
     assert "the state differs" in response.content.decode()
-    connection = Connection.objects.get(account=account)
+    connection = SalesforceConnection.objects.get(account=account)
     assert not connection.access_token and not connection.refresh_token
     assert sync_calls == []
     # the sign-in is single use: even the real answer is refused afterwards
@@ -119,7 +119,7 @@ def test_a_callback_with_another_state_is_refused(owner_client, account, sf_emul
 
 
 def test_a_callback_without_a_sign_in_started_here_is_refused(owner_client, account, sf_emulator):
-    services.connection_save(account=account, provider="salesforce", login_url=sf_emulator.base_url, **CLIENT)
+    salesforce_services.salesforce_connection_save(account=account, login_url=sf_emulator.base_url, **CLIENT)
 
     response = owner_client.get(f"{PAGE}callback/", {"code": "x", "state": "y"}, follow=True)
 
@@ -135,7 +135,7 @@ def test_declined_consent_is_explained(owner_client, account, sf_emulator, sync_
 
     assert "access_denied" in response.content.decode()
     assert "Access was not allowed in Salesforce" in response.content.decode()
-    assert not Connection.objects.get(account=account).refresh_token
+    assert not SalesforceConnection.objects.get(account=account).refresh_token
     assert sync_calls == []
 
 
@@ -155,7 +155,7 @@ def test_an_org_without_api_access_is_explained(owner_client, account, sf_emulat
     response = _back(owner_client, back, follow=True)
 
     assert "API_DISABLED_FOR_ORG" in response.content.decode()
-    connection = Connection.objects.get(account=account)
+    connection = SalesforceConnection.objects.get(account=account)
     assert connection.state == Connection.State.ERROR
     assert sync_calls == []
 
@@ -167,7 +167,7 @@ def test_client_credentials_connect_at_once(
         response = owner_client.post(f"{PAGE}connect/", _form(sf_emulator, auth_flow="client_credentials"))
 
     assert response.status_code == 302 and response["Location"] == PAGE
-    connection = Connection.objects.get(account=account)
+    connection = SalesforceConnection.objects.get(account=account)
     assert connection.state == Connection.State.ACTIVE and connection.access_token
     assert SalesforceSettings.objects.filter(connection=connection).exists()
     assert sync_calls == [((connection.pk,), {})]
@@ -179,7 +179,7 @@ def test_legacy_password_sign_in_with_a_wrong_password_is_explained(owner_client
     response = owner_client.post(f"{PAGE}connect/", data, follow=True)
 
     assert "Salesforce refused the username, password or security token" in response.content.decode()
-    assert Connection.objects.get(account=account).state == Connection.State.ERROR
+    assert SalesforceConnection.objects.get(account=account).state == Connection.State.ERROR
     assert sync_calls == []
 
 

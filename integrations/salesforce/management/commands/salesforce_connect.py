@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.models import Connection
-from integrations.salesforce.services import salesforce_settings_init
-from integrations.services import connection_save, connection_test
+from integrations.salesforce.models import SalesforceConnection
+from integrations.salesforce.services import salesforce_connection_save, salesforce_settings_init
+from integrations.services import connection_test
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError, TransientError
 
@@ -34,11 +34,10 @@ class Command(BaseCommand):
         username, password = options["username"] or "", options["password"] or ""
         if bool(username) != bool(password):
             raise CommandError("Give both --username and --password, or neither (client credentials).")
-        flow = Connection.AuthFlow.PASSWORD if username else Connection.AuthFlow.CLIENT_CREDENTIALS
+        flow = SalesforceConnection.AuthFlow.PASSWORD if username else SalesforceConnection.AuthFlow.CLIENT_CREDENTIALS
         try:
-            connection = connection_save(
+            connection = salesforce_connection_save(
                 account=account,
-                provider="salesforce",
                 login_url=options["login_url"],
                 auth_flow=flow,
                 client_id=options["client_id"],

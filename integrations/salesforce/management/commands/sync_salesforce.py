@@ -4,10 +4,11 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.salesforce.selectors import salesforce_connection_find
 from integrations.salesforce.sync import salesforce_sync
-from integrations.selectors import connection_find
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError
+from marketing.core.texts import rendered
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         account = Account.objects.filter(slug=options["account"]).first()
         if account is None:
             raise CommandError(f"No account with the slug {options['account']!r}.")
-        connection = connection_find(account=account, provider="salesforce")
+        connection = salesforce_connection_find(account=account)
         if connection is None:
             raise CommandError("This account has no Salesforce connection (see `manage.py salesforce_connect`).")
         try:
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             "records_failed": run.records_failed,
             "api_calls": run.api_calls,
             "seconds": round((run.finished_at - run.started_at).total_seconds(), 3) if run.finished_at else None,
-            "stop_reason": run.stop_reason,
+            "stop_reason": rendered(run.stop_reason),
             "watermark": run.watermark,
             "details": run.details,
         }
@@ -48,5 +49,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{run.get_kind_display()} sync {run.get_state_display().lower()}: {run.records_in} in, "
                 f"{run.records_out} out, {run.records_failed} failed, {run.api_calls} API calls"
-                + (f" — {run.stop_reason}" if run.stop_reason else "")
+                + (f" — {rendered(run.stop_reason)}" if run.stop_reason else "")
             )

@@ -3,7 +3,9 @@ import json
 from django.apps import apps
 from django.core.management.base import BaseCommand
 
-from marketing.core.fields import EncryptedTextField
+from marketing.core.fields import EncryptedJSONField, EncryptedTextField
+
+ENCRYPTED = (EncryptedTextField, EncryptedJSONField)
 
 
 class Command(BaseCommand):
@@ -12,7 +14,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = {}
         for model in apps.get_models():
-            names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+            if model._meta.proxy:  # its table is its concrete model's, rotated once there
+                continue
+            names = [f.name for f in model._meta.concrete_fields if isinstance(f, ENCRYPTED)]
             if not names:
                 continue
             # Reading decrypts with any listed key; writing encrypts with the first one.
