@@ -17,12 +17,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from marketing.accounts.models import Account, User
-from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.errors import ApplicationError, NotFound, TransientError
+from marketing.core.jobs import job_claim, job_finish, job_give_back, job_renew
 from marketing.core.normalize import InvalidContactPoint
 from marketing.core.services import audit_record
 from marketing.core.texts import stored
@@ -34,7 +34,6 @@ from .sources import Source
 
 __all__ = [
     "CHUNK_SIZE",
-    "BulkJobBusy",
     "INLINE_LIMIT",
     "Selection",
     "bulk_job_run",
@@ -207,31 +206,13 @@ def bulk_job_start(
     )
 
 
-class BulkJobBusy(Exception):
-    """Another worker holds the job until `until`."""
-
-    def __init__(self, until):
-        super().__init__(f"bulk job held until {until.isoformat()}")
-        self.until = until
-
-
-def _claim(job: BulkJob) -> bool:
-    now = timezone.now()
-    claimable = BulkJob.objects.filter(pk=job.pk, status__in=[BulkJob.Status.PENDING, BulkJob.Status.RUNNING])
-    taken = claimable.exclude(status=BulkJob.Status.RUNNING, lease_until__gte=now).update(
-        status=BulkJob.Status.RUNNING, started_at=job.started_at or now, lease_until=now + LEASE
-    )
-    job.refresh_from_db()
-    if taken:
-        return True
-    if job.status == BulkJob.Status.RUNNING:
-        raise BulkJobBusy(job.lease_until)
-    return False  # finished: a job delivered twice runs once
-
-
 def bulk_job_run(*, job: BulkJob) -> BulkJob:
-    """Run a bulk job a chunk at a time; each chunk's work and the job's progress commit together."""
-    if not _claim(job):
+    """Run a bulk job a chunk at a time; each chunk's work and the job's progress commit together.
+
+    A job another worker holds raises JobBusy; a finished one is left as it is (a job delivered twice runs
+    once); a passing fault gives the job back, and the retried task goes on from its last chunk.
+    """
+    if not job_claim(job=job, lease=LEASE):
         return job
     account, actor = job.account, job.created_by
     try:
@@ -240,30 +221,28 @@ def bulk_job_run(*, job: BulkJob) -> BulkJob:
         for ids in _chunks(contacts, after=job.cursor):
             with transaction.atomic():
                 counts = Counter(job.result) + _apply(account, actor, job.action, job.params, ids)
-                job.result, job.cursor, job.done = dict(counts), ids[-1], min(job.total, job.done + len(ids))
-                job.lease_until = timezone.now() + LEASE
-                job.save(update_fields=["result", "cursor", "done", "lease_until"])
+                done = min(job.total, job.done + len(ids))
+                job_renew(job=job, lease=LEASE, result=dict(counts), cursor=ids[-1], done=done)
+    except TransientError:
+        job.refresh_from_db(fields=["result", "cursor", "done"])  # what the last committed chunk wrote
+        job_give_back(job=job)
+        raise
     except ApplicationError as exc:
         error = stored(gettext_noop(_GROUP_GONE)) if exc.code == "group_gone" else exc.message
-        _finish(job, status=BulkJob.Status.FAILED, error=error)
+        _failed(job, error)
         return job
     except Exception:
-        _finish(
-            job, status=BulkJob.Status.FAILED, error=stored(gettext_noop("The action stopped on an unexpected error."))
-        )
+        _failed(job, stored(gettext_noop("The action stopped on an unexpected error.")))
         raise
     with transaction.atomic():
         _audit(account, actor, job.action, job.params, job.result, group)
-        _finish(job, status=BulkJob.Status.DONE)
+        job_finish(job=job, status=BulkJob.Status.DONE, done=job.total)
     return job
 
 
-def _finish(job: BulkJob, *, status: str, error: str = "") -> None:
-    if status == BulkJob.Status.FAILED:
-        job.refresh_from_db(fields=["result", "cursor", "done"])  # what the last committed chunk wrote
-    job.status, job.error, job.finished_at, job.lease_until = status, error, timezone.now(), None
-    job.done = job.total if status == BulkJob.Status.DONE else job.done
-    job.save(update_fields=["status", "error", "finished_at", "lease_until", "done"])
+def _failed(job: BulkJob, error: str) -> None:
+    job.refresh_from_db(fields=["result", "cursor", "done"])  # what the last committed chunk wrote
+    job_finish(job=job, status=BulkJob.Status.FAILED, error=error)
 
 
 # --- a group's members by their phones or emails ----------------------------------------------------------

@@ -44,7 +44,7 @@ def _checked(form: forms.Form) -> dict:
 class ContactFilterForm(BootstrapMixin, forms.Form):
     """CON-7: search, group, created date range and one field = value filter, read from the query string."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200, widget=forms.SearchInput)
     group = forms.ModelChoiceField(
         label=_("Group"), queryset=Group.objects.none(), required=False, empty_label=_("All groups")
     )
@@ -63,7 +63,7 @@ class ContactFilterForm(BootstrapMixin, forms.Form):
         if custom:
             choices.append((_("Custom fields"), custom))
         self.fields["field"].choices = choices
-        self.fields["q"].widget.attrs.update({"placeholder": _("Name, phone or email"), "type": "search"})
+        self.fields["q"].widget.attrs["placeholder"] = _("Name, phone or email")
 
     def clean(self):
         data = super().clean()

@@ -17,12 +17,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from marketing.accounts.models import Account
 from marketing.core.errors import ApplicationError, TransientError
+from marketing.core.jobs import job_claim, job_finish, job_give_back, job_renew
 from marketing.core.texts import Text, rendered, stored
 
 from . import schema
@@ -206,52 +206,21 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     return _import_job_run(job)
 
 
-class ImportJobBusy(Exception):
-    """Another worker holds the job's lease until `until`: this delivery comes back after it."""
-
-    def __init__(self, until):
-        super().__init__(f"import job held until {until.isoformat()}")
-        self.until = until
-
-
-def _lease_end():
-    return timezone.now() + timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
-
-
-def import_job_claim(*, job: ImportJob) -> bool:
-    """Take the job for this worker: a waiting job, or a running one whose worker died (its lease passed).
-
-    False when it is finished; ImportJobBusy when a live worker holds it.
-    """
-    now = timezone.now()
-    claimable = Q(status=ImportJob.Status.PENDING) | Q(status=ImportJob.Status.RUNNING, lease_until__lt=now)
-    claimable |= Q(status=ImportJob.Status.RUNNING, lease_until__isnull=True)  # running before leases existed
-    taken = ImportJob.objects.filter(claimable, pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=now, lease_until=_lease_end()
-    )
-    if taken:
-        job.refresh_from_db()
-        return True
-    job.refresh_from_db()
-    if job.status == ImportJob.Status.RUNNING:
-        raise ImportJobBusy(job.lease_until)
-    return False  # done or failed: a job delivered twice runs once
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
 
 
 def _import_job_run(job: ImportJob) -> ImportJob:
-    if not import_job_claim(job=job):
-        return job
+    if not job_claim(job=job, lease=_lease()):
+        return job  # done or failed: a job delivered twice runs once (JobBusy when a live worker holds it)
     try:
         return _import_claimed(job)
     except TransientError:
-        # Worth another try: give the job back, so the retried task claims it at once.
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PENDING, lease_until=None)
+        job_give_back(job=job)  # worth another try: the retried task claims it at once
         raise
     except Exception as exc:
         reason = stored(gettext_noop("The import stopped on an unexpected error: %(error)s"), error=exc)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, error=reason, finished_at=timezone.now(), lease_until=None
-        )
+        job_finish(job=job, status=ImportJob.Status.FAILED, error=reason)
         raise
 
 
@@ -265,14 +234,7 @@ def _import_claimed(job: ImportJob) -> ImportJob:
     )
 
     def progress(result: UpsertResult) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(
-            rows_read=result.read,
-            rows_new=result.new,
-            rows_updated=result.updated,
-            rows_unchanged=result.unchanged,
-            rows_rejected=result.rejected,
-            lease_until=_lease_end(),
-        )
+        job_renew(job=job, lease=_lease(), **_counts(result))
 
     try:
         with job.file.open("rb") as handle:
@@ -286,17 +248,27 @@ def _import_claimed(job: ImportJob) -> ImportJob:
                 on_progress=progress,
             )
     except ApplicationError as exc:
-        job.status, job.error, job.finished_at = ImportJob.Status.FAILED, exc.text, timezone.now()
-        job.lease_until = None
-        job.save(update_fields=["status", "error", "finished_at", "lease_until"])
+        job_finish(job=job, status=ImportJob.Status.FAILED, error=exc.text)
         return job
     with transaction.atomic():
         result = outcome.result
-        job.rows_read, job.rows_new, job.rows_updated = result.read, result.new, result.updated
-        job.rows_unchanged, job.rows_rejected = result.unchanged, result.rejected
-        job.rows_total = result.read  # the count of rows as read, where the upload could only estimate it
         if result.rejected:
             job.rejected_file.save(f"rejected-{job.pk}.csv", ContentFile(outcome.rejected_csv), save=False)
-        job.status, job.finished_at, job.lease_until = ImportJob.Status.DONE, timezone.now(), None
-        job.save()
+        job_finish(
+            job=job,
+            status=ImportJob.Status.DONE,
+            **_counts(result),
+            rows_total=result.read,  # the count of rows as read, where the upload could only estimate it
+            rejected_file=job.rejected_file.name,
+        )
     return job
+
+
+def _counts(result: UpsertResult) -> dict[str, int]:
+    return {
+        "rows_read": result.read,
+        "rows_new": result.new,
+        "rows_updated": result.updated,
+        "rows_unchanged": result.unchanged,
+        "rows_rejected": result.rejected,
+    }

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketing.core.models import TenantModel
+from marketing.core.models import BackgroundJob, TenantModel
 
 from .schema import Gender
 
@@ -169,18 +169,11 @@ class SuppressionEvent(TenantModel):
         indexes = [models.Index(fields=["account", "point"], name="suppressionevent_point")]
 
 
-class ImportJob(TenantModel):
+class ImportJob(BackgroundJob):
     """One import run (SPEC IMP-1…7): its file, choices, progress and outcome."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
 
     filename = models.CharField(_("file"), max_length=255)
     file = models.FileField(upload_to="imports/", blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     mapping = models.JSONField(_("mapping"), default=list)
     options = models.JSONField(_("options"), default=dict)
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL)
@@ -191,18 +184,9 @@ class ImportJob(TenantModel):
     rows_rejected = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rejected_file = models.FileField(upload_to="imports/", blank=True)
-    error = models.TextField(blank=True)
     consent = models.BooleanField(_("consent given"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # While running, the worker renews this with every chunk; a running job whose lease has passed lost its
-    # worker and is taken over by the next delivery of its task.
-    lease_until = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
 
@@ -218,7 +202,7 @@ class RememberedMapping(TenantModel):
         constraints = [models.UniqueConstraint(fields=["account", "signature"], name="remembered_mapping_unique")]
 
 
-class BulkJob(TenantModel):
+class BulkJob(BackgroundJob):
     """One bulk action on a large selection of contacts (SPEC CON-4, CON-7), run in the background.
 
     `selection` is the chosen contact ids, or the search and filters of the contacts list (its query
@@ -233,14 +217,7 @@ class BulkJob(TenantModel):
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
         DELETE = "delete", _("Delete")
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     selection = models.JSONField(_("selection"), default=dict)
     params = models.JSONField(_("parameters"), default=dict)
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -249,14 +226,7 @@ class BulkJob(TenantModel):
     done = models.PositiveIntegerField(_("done"), default=0)
     cursor = models.BigIntegerField(null=True, blank=True)
     result = models.JSONField(_("result"), default=dict)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("bulk action")
         verbose_name_plural = _("bulk actions")

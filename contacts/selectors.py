@@ -137,6 +137,11 @@ def import_job_list(*, account: Account) -> QuerySet[ImportJob]:
     return ImportJob.objects.filter(account=account).select_related("group", "created_by")
 
 
+def bulk_job_list(*, account: Account) -> QuerySet[BulkJob]:
+    """The account's background bulk actions, newest first."""
+    return BulkJob.objects.filter(account=account).select_related("created_by").order_by("-created_at", "-id")
+
+
 # What a matching or comparing caller reads of a contact (a sync deciding which contact a record is).
 CONTACT_VALUE_COLUMNS = READ_COLUMNS
 

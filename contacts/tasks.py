@@ -1,10 +1,10 @@
 from celery import shared_task
-from django.utils import timezone
 
+from marketing.core.jobs import JobBusy
 from marketing.core.tasks import RETRY_POLICY
 
-from .bulk import BulkJobBusy, bulk_job_run
-from .imports import ImportJobBusy, import_job_run
+from .bulk import bulk_job_run
+from .imports import import_job_run
 from .models import BulkJob, ImportJob
 
 
@@ -15,10 +15,9 @@ def import_job(self, job_id: int) -> None:
         return  # deleted meanwhile
     try:
         import_job_run(job=job)
-    except ImportJobBusy as busy:
+    except JobBusy as busy:
         # Another worker holds it: come back when its lease ends, and take over if that worker died.
-        wait = max(1, int((busy.until - timezone.now()).total_seconds()) + 1)
-        raise self.retry(countdown=wait, exc=busy) from busy
+        raise self.retry(countdown=busy.seconds_left(), exc=busy) from busy
 
 
 @shared_task(bind=True, **RETRY_POLICY)
@@ -28,7 +27,6 @@ def bulk_job(self, job_id: int) -> None:
         return  # deleted meanwhile
     try:
         bulk_job_run(job=job)
-    except BulkJobBusy as busy:
+    except JobBusy as busy:
         # Another worker holds it: come back when its lease ends, and go on from its last chunk if it died.
-        wait = max(1, int((busy.until - timezone.now()).total_seconds()) + 1)
-        raise self.retry(countdown=wait, exc=busy) from busy
+        raise self.retry(countdown=busy.seconds_left(), exc=busy) from busy

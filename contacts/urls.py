@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views, wizard
-from .views.bulk import bulk_action, bulk_status
+from .views.bulk import bulk_action, bulk_list, bulk_status
 from .views.groups import group_members_add
 
 app_name = "contacts"
@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/", views.contact_edit, name="edit"),
     path("<int:pk>/delete/", views.contact_delete, name="delete"),
     path("bulk/", bulk_action, name="bulk"),
+    path("bulk/history/", bulk_list, name="bulk_list"),
     path("bulk/<int:pk>/", bulk_status, name="bulk_status"),
     path("groups/", views.group_list, name="groups"),
     path("groups/merge/", views.group_merge, name="group_merge"),

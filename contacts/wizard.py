@@ -17,12 +17,14 @@ from marketing.accounts.forms import BootstrapMixin
 from marketing.accounts.roles import Perm
 from marketing.accounts.views import account_required
 from marketing.core.errors import ApplicationError
+from marketing.core.forms import form_errors_add
 from marketing.core.texts import Text
 
 from . import schema, selectors
 from .exports import csv_response
 from .forms import GroupForm
 from .importers import (
+    MAX_GROUP_COLUMNS,
     BadRow,
     ImportFileError,
     header_label,
@@ -32,6 +34,7 @@ from .importers import (
     rows_estimate,
 )
 from .imports import (
+    MATCHING_KEYS,
     mapping_remember,
     mapping_remembered,
     mapping_suggest,
@@ -89,6 +92,53 @@ class LoadForm(BootstrapMixin, forms.Form):
         if source == "typed" and not (data.get("typed") or "").strip():
             self.add_error("typed", _("Type at least one phone number or email."))
         return data
+
+
+class MappingForm(BootstrapMixin, forms.Form):
+    """Step 2: a field, or "ignore", for each column of the file (`column_0`, `column_1`, …), and what to do
+    with new and existing contacts. Every refused column is told next to it, all at once."""
+
+    add_new = forms.BooleanField(label=gettext_lazy("Add new contacts"), required=False)
+    update_existing = forms.BooleanField(label=gettext_lazy("Update existing contacts"), required=False)
+    avoid_losing_data = forms.BooleanField(
+        label=gettext_lazy("Avoid losing data (an empty cell never erases a value)"), required=False
+    )
+
+    def __init__(self, *args, headers: list[str], choices: list[tuple[str, str]], chosen: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.names = [f"column_{i}" for i in range(len(headers))]
+        for name, header, value in zip(self.names, headers, chosen, strict=True):
+            label = header_label(header)
+            self.fields[name] = forms.ChoiceField(label=label, choices=choices, required=False, initial=value)
+        for name in self.names:  # a column still to decide is highlighted
+            css = "form-select" if self[name].value() else "form-select border-warning"
+            self.fields[name].widget.attrs.update(
+                {"class": css, "aria-label": _("Field for %(header)s") % {"header": self.fields[name].label}}
+            )
+
+    def clean(self):
+        data = super().clean()
+        chosen = {name: data[name] for name in self.names if name in data}
+        labels = dict(self.fields[self.names[0]].choices) if self.names else {}
+        for name, value in chosen.items():
+            if not value:
+                self.add_error(name, _("Choose a field for this column, or “ignore”."))
+        fields = [value for value in chosen.values() if value and value != IGNORE_VALUE]
+        for name, value in chosen.items():
+            if value and value not in (IGNORE_VALUE, "group") and fields.count(value) > 1:
+                self.add_error(name, _("Another column is also mapped to %(field)s.") % {"field": labels[value]})
+            if value == "group" and fields.count("group") > MAX_GROUP_COLUMNS:
+                self.add_error(name, _("A file can have up to three group columns."))
+        if len(chosen) == len(self.names) and not set(fields) & MATCHING_KEYS:
+            self.add_error(None, _("Map at least one column to the mobile phone or the email."))
+        return data
+
+    def mapping(self) -> list[str | None]:
+        """The columns' fields for the import: None for a column ignored."""
+        return [None if self.cleaned_data[name] == IGNORE_VALUE else self.cleaned_data[name] for name in self.names]
+
+    def options(self) -> dict:
+        return {key: self.cleaned_data[key] for key in ("add_new", "update_existing", "avoid_losing_data")}
 
 
 def _table_of(job: ImportJob):
@@ -160,58 +210,44 @@ def import_mapping(request, pk: int):
         preview = [row for _i, row in zip(range(PREVIEW_ROWS), table.rows, strict=False)]
         table.close()
         total = rows_estimate(handle, table)
-    chosen = [request.POST.get(f"column_{i}", "") for i in range(len(headers))] if request.method == "POST" else None
-    if chosen is None:
+    chosen = [""] * len(headers)  # a POST: the form shows what was sent
+    if request.method != "POST":
         remembered = mapping_remembered(account=request.account, headers=headers)
         if remembered is not None:  # the user's own earlier choice, "ignore" included
             chosen = [key or IGNORE_VALUE for key in remembered]
         else:  # an unmapped column waits for a decision; nothing is ignored silently
             chosen = [key or "" for key in mapping_suggest(account=request.account, headers=headers)]
-    error = ""
-    if request.method == "POST":
-        missing = [headers[i] for i, value in enumerate(chosen) if not value]
-        mapping = [None if value == IGNORE_VALUE else value for value in chosen]
+    form = MappingForm(
+        request.POST or None,
+        headers=headers,
+        choices=_field_choices(request.account),
+        chosen=chosen,
+        initial=job.options or {"add_new": True, "update_existing": True, "avoid_losing_data": False},
+    )
+    if request.method == "POST" and form.is_valid():
+        mapping = form.mapping()
         try:
-            if missing:
-                raise ApplicationError(
-                    _("Choose a field for every column, or “ignore”: %(columns)s")
-                    % {"columns": ", ".join(header_label(header) for header in missing)}
-                )
             mapping_validate(account=request.account, headers=headers, mapping=mapping)
         except ApplicationError as exc:
-            error = exc.message
+            form_errors_add(form, exc)
         else:
             mapping_remember(account=request.account, headers=headers, mapping=mapping)
             job.mapping = mapping
             job.rows_total = total
-            job.options = {
-                "add_new": request.POST.get("add_new") == "on",
-                "update_existing": request.POST.get("update_existing") == "on",
-                "avoid_losing_data": request.POST.get("avoid_losing_data") == "on",
-            }
+            job.options = form.options()
             job.save(update_fields=["mapping", "rows_total", "options"])
             if "group" in mapping:  # the file names the groups itself: no group step
                 return _start(job)
             return redirect("contacts:import_group", pk=job.pk)
     columns = [
         {
-            "index": i,
-            "header": header_label(header),
+            "field": form[name],
+            "header": form.fields[name].label,
             "samples": [row[i] for row in preview if i < len(row) and row[i]][:3],
-            "value": chosen[i],
         }
-        for i, header in enumerate(headers)
+        for i, name in enumerate(form.names)
     ]
-    options = job.options or {"add_new": True, "update_existing": True, "avoid_losing_data": False}
-    context = {
-        "job": job,
-        "columns": columns,
-        "choices": _field_choices(request.account),
-        "error": error,
-        "total": total,
-        "options": options,
-        "step": 2,
-    }
+    context = {"job": job, "form": form, "columns": columns, "total": total, "step": 2}
     return render(request, "contacts/import_mapping.html", context)
 
 

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ConnectionStatus:
-    """The outcome of testing a connection. `code` is "ok" or the error's code; `message` is for people.
+    """The outcome of testing a connection. `code` is "ok" or the error's code; `message` is for the person who
+    is here, in the active language; `text` is the same message as stored text (`marketing.core.texts`), kept on
+    the connection and read by each reader in their own language (empty: `message` is stored as it is).
 
     `passing` marks a failure that says nothing about the connection itself (unreachable, out of API calls):
     the next try may work, so the connection is not marked as needing attention. `config` is what a successful
@@ -23,6 +25,7 @@ class ConnectionStatus:
     ok: bool
     code: str = "ok"
     message: str = ""
+    text: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     passing: bool = False
     config: dict[str, Any] = field(default_factory=dict)

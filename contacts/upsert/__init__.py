@@ -25,6 +25,7 @@ from .cleaning import (
     FieldCatalog,
     RowRejected,
     clean_row,
+    value_cleaner,
 )
 from .engine import Policy, RowOutcome, Status, UpsertResult, contacts_upsert, memberships_add
 
@@ -41,6 +42,7 @@ __all__ = [
     "Status",
     "UpsertResult",
     "clean_row",
+    "value_cleaner",
     "contacts_upsert",
     "memberships_add",
 ]

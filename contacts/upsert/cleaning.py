@@ -412,6 +412,19 @@ def clean_rows(
     return cleaned, rejected
 
 
+def value_cleaner(key: str, *, region: str, catalog: FieldCatalog):
+    """The rule rows clean one field's values by (it raises RowRejected), for values compared one at a time;
+    a key no rule cleans on its own (an unknown key, the full name that becomes two fields) keeps its value."""
+    for step_key, target, rule, _shared in _steps((key,), region=region, catalog=catalog):
+        if step_key == key and target == key and key != "full_name":
+            return rule
+    return _unchanged
+
+
+def _unchanged(value):
+    return value
+
+
 def clean_row(index: int, row: dict, *, region: str, catalog: FieldCatalog) -> Clean:
     """One row through the same rules; raises RowRejected with the reason."""
     cleaned, rejected = _clean_alike([(index, row)], tuple(row), region=region, catalog=catalog)

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from marketing.core.errors import ApplicationError, NotFound
+from marketing.core.paging import paginate
 from marketing.core.templatetags.texts import ltr
 
 from .. import bulk, selectors, services
@@ -296,7 +297,16 @@ def bulk_status(request, pk: int):
         "result": result_text(job.action, job.result, group_name=job.group_name, channel=job.params.get("channel", ""))
         if job.status == BulkJob.Status.DONE
         else [],
-        "section": "contacts",
+        "section": "bulk",
     }
     template = "contacts/bulk_progress.html" if request.htmx else "contacts/bulk_status.html"
     return render(request, template, context)
+
+
+@edit_required
+@require_safe
+def bulk_list(request):
+    """The account's earlier background bulk actions, newest first, each opening its status screen."""
+    page = paginate(request, selectors.bulk_job_list(account=request.account))
+    context = {"page": page, "inline_limit": bulk.INLINE_LIMIT, "section": "bulk"}
+    return render(request, "contacts/bulk_list.html", context)

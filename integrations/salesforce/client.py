@@ -451,7 +451,10 @@ class SalesforceClient:
         results: list[dict | None] = [None] * len(records)
 
         def read(which: str) -> Iterator[tuple[int, dict]]:
-            text = self._call(lambda sf: sf._call_salesforce("GET", f"{sf.base_url}{job_path}/{which}").text)
+            # Bulk API results are UTF-8 whatever the header says (a bare text/csv would be read as Latin-1).
+            text = self._call(
+                lambda sf: sf._call_salesforce("GET", f"{sf.base_url}{job_path}/{which}").content.decode("utf-8")
+            )
             for line in csv.DictReader(io.StringIO(text)):
                 indexes = waiting.get(tuple(line.get(column, "") for column in columns))
                 if indexes:

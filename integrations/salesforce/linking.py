@@ -19,14 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contacts.selectors import contacts_by_points
-from marketing.core.normalize import InvalidContactPoint, email_normalize, phone_normalize
 
 from ..models import ExternalRef
 from .models import SalesforceSettings
 
 HELD = "held:"
 RANK = {"Lead": 1, "Contact": 2}  # at a first meeting, a Contact's values over a Lead's
-PHONES_REMEMBERED = 200_000
 
 
 def baseline(synced: dict, local: str):
@@ -71,6 +69,13 @@ class Linker:
             phones={p for _e, p in keys if p},
         )
         by_id = {r.pk: r for r in found}
+        with_email: dict[str, list] = {}  # oldest first, as found
+        with_phone: dict[str, list] = {}
+        for r in found:
+            if r.email:
+                with_email.setdefault(r.email, []).append(r)
+            if r.phone:
+                with_phone.setdefault(r.phone, []).append(r)
         others = self._linked(set(by_id))
         taken: set[int] = set()  # contacts a record of this page links to
         creating: dict[str, Landing] = {}  # email -> the record of this page whose new contact it is
@@ -84,17 +89,19 @@ class Linker:
                 if email in creating:
                     landing.after = creating[email]
                     continue
-                shared = next((r.pk for r in found if r.email == email and (r.pk in others or r.pk in taken)), None)
+                shared = next((r.pk for r in with_email.get(email, ()) if r.pk in others or r.pk in taken), None)
                 if shared is not None:
                     self._onto(landing, shared, others, shared=True)
                     continue
-            free = next((r.pk for r in found if email and r.email == email and self._free(r.pk, others, taken)), None)
+            free = None
+            if email:
+                free = next((r.pk for r in with_email.get(email, ()) if self._free(r.pk, others, taken)), None)
             if free is None and phone:
                 free = next(
                     (
                         r.pk
-                        for r in found
-                        if r.phone == phone and (not r.email or not email) and self._free(r.pk, others, taken)
+                        for r in with_phone.get(phone, ())
+                        if (not r.email or not email) and self._free(r.pk, others, taken)
                     ),
                     None,
                 )
@@ -105,25 +112,10 @@ class Linker:
                 creating[email] = landing
 
     def _email(self, value) -> str:
-        try:
-            return email_normalize(value) if value else ""
-        except InvalidContactPoint:
-            return ""
+        return self.puller.compare.point("email", value)
 
     def _phone(self, value) -> str:
-        """The stored form of a phone, remembered for the run: a Lead and a Contact often share one, and
-        reading a number costs more than anything else here."""
-        if not value:
-            return ""
-        memo = self.puller.phones_read
-        if value not in memo:
-            if len(memo) > PHONES_REMEMBERED:
-                memo.clear()
-            try:
-                memo[value] = phone_normalize(str(value), region=self.puller.account.default_region)
-            except InvalidContactPoint:
-                memo[value] = ""
-        return memo[value]
+        return self.puller.compare.point("phone", value)
 
     def _free(self, pk: int, others: dict, taken: set) -> bool:
         return pk not in others and pk not in taken

@@ -9,12 +9,21 @@ attributes.
 from typing import Any
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from integrations.models import Connection
 from marketing.core.models import TenantModel
 
 PROVIDER = "salesforce"
+
+
+def lead_company_placeholder(account) -> str:
+    """The Company of a new Lead (Salesforce requires one) when neither the contact nor the settings give one:
+    "Unknown" in the account's language, the language its people write to Salesforce in."""
+    with translation.override(account.language):
+        return pgettext("the company of a new Salesforce Lead", "Unknown")
 
 
 def _setting(key: str, label: str, default: str = "") -> property:
@@ -203,7 +212,8 @@ class SalesforceSettings(TenantModel):
         choices=NewContactObject.choices,
         default=NewContactObject.LEAD,
     )
-    lead_company_default = models.CharField(_("company for new Leads"), max_length=255, default="Unknown")
+    # Empty: the Company of a new Lead whose contact has none is `lead_company_placeholder` (DECISIONS, Salesforce).
+    lead_company_default = models.CharField(_("company for new Leads"), max_length=255, blank=True, default="")
     preferred_system = models.CharField(
         _("when both sides changed, keep"),
         max_length=16,

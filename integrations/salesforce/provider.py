@@ -40,7 +40,12 @@ class SalesforceRuntime:
                 usage = client.limit_info
         except ApplicationError as exc:
             return ConnectionStatus(
-                ok=False, code=exc.code, message=exc.message, details=exc.details, passing=exc.code in _PASSING_CODES
+                ok=False,
+                code=exc.code,
+                message=exc.message,
+                text=exc.text,
+                details=exc.details,
+                passing=exc.code in _PASSING_CODES,
             )
         except TransientError as exc:
             return ConnectionStatus(ok=False, code="unreachable", message=str(exc), passing=True)

@@ -124,7 +124,6 @@ class Puller:
         self.policy = Policy(add_new=True, update_existing=True, avoid_losing_data=False, match_by_points=False)
         self._open_errors: bool | None = None
         self.conflicts: list[dict] = []  # the sync log's record of each field both sides changed
-        self.phones_read: dict[str, str] = {}  # raw phone -> stored form, for linking
         self.compare = Comparer(self.account)
         plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
         self.conversion_plans = (plans.get("Lead"), plans.get("Contact"))
@@ -391,8 +390,8 @@ class Puller:
             theirs = landing.full.get(local, "")
             mine = contact_value(current, local)
             stored = "" if mine is None else loggable(mine)
-            if stored == (theirs if theirs is not None else "") or self.compare(local, mine) == self.compare(
-                local, theirs
+            if stored == (theirs if theirs is not None else "") or self.compare(local, theirs) == self.compare(
+                local, mine
             ):
                 values[local] = stored
                 if landing.ref is not None and (landing.ref.synced_values or {}).get(HELD + local) is not None:
@@ -410,23 +409,29 @@ class Puller:
             old, new = before.get(landing.contact_id), after.get(landing.contact_id)
             if old is None or new is None:
                 continue
-            fields = {
-                local
-                for local in landing.row
-                if local != "known_id"
-                and self.compare(local, contact_value(old, local)) != self.compare(local, contact_value(new, local))
-            }
+            fields = set()
+            for local in landing.row:
+                if local == "known_id":
+                    continue
+                was, now = contact_value(old, local), contact_value(new, local)
+                if was != now and self.compare(local, was) != self.compare(local, now):
+                    fields.add(local)
             if fields:
                 changed.setdefault(landing.contact_id, set()).update(fields)
         if not changed:
             return
         landed = {x.record["Id"] for x in landings}
-        others = (
-            live_refs(self.connection)
+        # Most contacts have one record: find the others by id first, read their synced values only if any.
+        other_ids = [
+            pk
+            for pk, object_type, external_id in live_refs(self.connection)
             .filter(contact_id__in=list(changed))
-            .exclude(object_type=plan.sobject, external_id__in=landed)
-            .values_list("pk", "contact_id", "synced_values")
-        )
+            .values_list("pk", "object_type", "external_id")
+            if object_type != plan.sobject or external_id not in landed
+        ]
+        if not other_ids:
+            return
+        others = ExternalRef.objects.filter(pk__in=other_ids).values_list("pk", "contact_id", "synced_values")
         merges = []
         for pk, contact_id, synced in others:
             synced = synced or {}

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -29,7 +29,7 @@ from .client import COMPOSITE_BATCH, SalesforceClient
 from .errors import SalesforceRequestError
 from .linking import HELD, baseline
 from .mapping import Comparer, ObjectPlan, contact_value, object_plans
-from .models import SalesforceSettings
+from .models import SalesforceSettings, lead_company_placeholder
 from .progress import run_progress_save
 from .pull import CONTACT_VALUE_FIELDS, Puller, conversion_link, loggable, overlap
 
@@ -144,6 +144,7 @@ class Pusher:
         self.plans = {plan.sobject: plan for plan in object_plans(settings, pulled_only=False)}
         self.compare = Comparer(self.account)
         self.conversion_plans = (self.plans.get("Lead"), self.plans.get("Contact"))
+        self.lead_company = settings.lead_company_default or lead_company_placeholder(self.account)
 
     # --- field changes ------------------------------------------------------------------------------
 
@@ -175,12 +176,11 @@ class Pusher:
                 next_attempt_at__lte=timezone.now(),
             ).values("contact_id")
             refs = refs.filter(Q(contact__updated_at__gte=since) | Q(contact_id__in=failed))
-        columns = [f"contact__{name}" for name in CONTACT_VALUE_FIELDS]
-        rows = refs.order_by("pk").values("pk", "contact_id", "object_type", "external_id", "synced_values", *columns)
+        columns = {name: F(f"contact__{name}") for name in CONTACT_VALUE_FIELDS}  # the row is the contact's values
+        rows = refs.order_by("pk").values("pk", "contact_id", "object_type", "external_id", "synced_values", **columns)
         writes: list[_Write] = []
         for row in rows.iterator(chunk_size=PAGE):
-            current = {name: row[f"contact__{name}"] for name in CONTACT_VALUE_FIELDS}
-            write = self._changes(row, current)
+            write = self._changes(row, row)
             if write is not None:
                 writes.append(write)
             if len(writes) >= 10 * PAGE:
@@ -192,7 +192,7 @@ class Pusher:
         plan = self.plans[row["object_type"]]
         base = row["synced_values"] or {}
         fields, remember, origin = {}, {}, {}
-        for mapping in plan.pushable():
+        for mapping in plan.pushable:
             local = mapping["local"]
             if local not in base:
                 continue  # never synced: the next pull records Salesforce's value first
@@ -316,12 +316,12 @@ class Pusher:
     def _defaults(self, sobject: str) -> dict:
         defaults = {"LastName": NOT_PROVIDED}
         if sobject == "Lead":
-            defaults["Company"] = self.settings.lead_company_default or NOT_PROVIDED
+            defaults["Company"] = self.lead_company
         return defaults
 
     def _creation(self, plan: ObjectPlan, current: dict) -> _Write:
         fields, remember = {}, {}
-        for mapping in plan.pushable():
+        for mapping in plan.pushable:
             local = mapping["local"]
             value = contact_value(current, local)
             remember[local] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
@@ -330,7 +330,7 @@ class Pusher:
         for remote, default in self._defaults(plan.sobject).items():
             if not fields.get(remote):
                 fields[remote] = default
-                remember.update({m["local"]: default for m in plan.pushable() if m["remote"] == remote})
+                remember.update({m["local"]: default for m in plan.pushable if m["remote"] == remote})
         return _Write(
             ref_id=None,
             contact_id=current["id"],
@@ -569,7 +569,7 @@ class Pusher:
         """A lead's write, for the Contact it became: mapped values go through the Contact's own mapping
         (a field it does not map is left out); opt-out and marker fields are the same on both objects."""
         plan = self.plans.get("Contact")
-        by_local = {m["local"]: m for m in plan.pushable()} if plan else {}
+        by_local = {m["local"]: m for m in plan.pushable} if plan else {}
         fields, origin = {}, {}
         for remote, value in item.fields.items():
             local = item.origin.get(remote)

@@ -184,7 +184,7 @@ def connection_test(*, account: Account, connection: Connection, actor: User | N
                 Connection.objects.filter(pk=row.pk).update(**changes)
         connection.refresh_from_db()
     elif not status.passing:
-        connection_fail(account=account, connection=connection, code=status.code, message=status.message)
+        connection_fail(account=account, connection=connection, code=status.code, message=status.text or status.message)
     audit_record(
         account=account,
         actor=actor,

@@ -43,6 +43,17 @@ class DepartmentForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Department name"), max_length=200)
 
 
+class DepartmentRenameForm(DepartmentForm):
+    """A department's name in its row of the departments table; a refused name is told next to it."""
+
+    def __init__(self, *args, department, **kwargs):
+        kwargs.setdefault("initial", {"name": department.name})
+        super().__init__(*args, auto_id=f"department-{department.pk}-%s", **kwargs)
+        self.department = department
+        label = self.fields["name"].label
+        self.fields["name"].widget.attrs.update({"class": "form-control form-control-sm", "aria-label": label})
+
+
 class _MembershipFields(BootstrapMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"))
     department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none(), required=False)

@@ -15,7 +15,7 @@ from marketing.core.errors import ApplicationError, NotFound, PermissionDenied
 from marketing.core.forms import form_errors_add
 
 from . import selectors, services
-from .forms import AccountSettingsForm, DepartmentForm, MembershipEditForm, UserAddForm
+from .forms import AccountSettingsForm, DepartmentForm, DepartmentRenameForm, MembershipEditForm, UserAddForm
 from .middleware import SESSION_ACCOUNT_KEY
 from .roles import Perm, has_perm
 
@@ -158,25 +158,38 @@ def department_list(request):
         else:
             messages.success(request, _("Department %(name)s created.") % {"name": department.name})
             return redirect("accounts:departments")
-    departments = selectors.department_list(account=request.account)
-    return render(request, "accounts/department_list.html", {"form": form, "departments": departments})
+    return _department_page(request, form)
+
+
+def _department_page(request, form: DepartmentForm, refused: DepartmentRenameForm | None = None):
+    """The departments with a name form each (`refused`: the rename that was refused, with its errors)."""
+    rows = [
+        (d, refused if refused is not None and d.pk == refused.department.pk else DepartmentRenameForm(department=d))
+        for d in selectors.department_list(account=request.account)
+    ]
+    return render(request, "accounts/department_list.html", {"form": form, "rows": rows})
 
 
 @account_required(Perm.DEPARTMENTS_MANAGE)
 @require_POST
 def department_rename(request, pk: int):
     department = selectors.department_get(account=request.account, pk=pk)
-    name = request.POST.get("name", "")
-    if name.strip() == department.name:
-        messages.info(request, _("The department is already named %(name)s; nothing changed.") % {"name": name.strip()})
-        return redirect("accounts:departments")
-    try:
-        services.department_rename(account=request.account, actor=request.membership, department=department, name=name)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Department renamed to %(name)s.") % {"name": department.name})
-    return redirect("accounts:departments")
+    form = DepartmentRenameForm(request.POST, department=department)
+    if form.is_valid():
+        name = form.cleaned_data["name"]
+        if name == department.name:
+            messages.info(request, _("The department is already named %(name)s; nothing changed.") % {"name": name})
+            return redirect("accounts:departments")
+        try:
+            services.department_rename(
+                account=request.account, actor=request.membership, department=department, name=name
+            )
+        except ApplicationError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, _("Department renamed to %(name)s.") % {"name": department.name})
+            return redirect("accounts:departments")
+    return _department_page(request, DepartmentForm(), refused=form)
 
 
 @account_required(Perm.DEPARTMENTS_MANAGE)

@@ -21,6 +21,33 @@ class TenantModel(models.Model):
         abstract = True
 
 
+class BackgroundJob(TenantModel):
+    """Work a worker does in the background for an account: who asked for it, when it ran, how it ended.
+
+    While it runs, its worker holds a lease (`lease_until`) and renews it as it goes; a running job whose lease
+    has passed lost its worker and is taken over by the next delivery of its task. `marketing.core.jobs`
+    claims, renews, gives back and finishes it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)  # a stored text (core.texts): each reader sees it in their language
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)  # its first claim; a takeover keeps it
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
 class AuditEntry(TenantModel):
     """Who did what to which row, written by the service in the same transaction."""
 

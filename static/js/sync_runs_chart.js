@@ -6,9 +6,11 @@
   const data = JSON.parse(source.textContent);
   const rtl = document.documentElement.dir === "rtl";
   const s = data.series;
+  // Dates and times read left to right inside right-to-left text: each label is a left-to-right isolate.
+  const labels = rtl ? data.labels.map((label) => `\u2066${label}\u2069`) : data.labels;
   new Chart(canvas, {
     data: {
-      labels: data.labels,
+      labels,
       datasets: [
         { type: "bar", label: s.records_in.label, data: s.records_in.data, backgroundColor: "#0d6efd", stack: "records", yAxisID: "records" },
         { type: "bar", label: s.records_out.label, data: s.records_out.data, backgroundColor: "#20c997", stack: "records", yAxisID: "records" },

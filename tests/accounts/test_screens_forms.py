@@ -66,3 +66,29 @@ def test_renaming_a_department_to_its_own_name_says_nothing_changed(account, own
 
     assert "The department is already named Sales; nothing changed." in same.content.decode()
     assert "Department renamed to North." in renamed.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("Sales", "A department named “Sales” already exists."),
+        ("x" * 201, "Ensure this value has at most 200 characters (it has 201)."),
+        ("  ", "This field is required."),
+    ],
+)
+def test_a_refused_department_name_is_told_next_to_its_field(account, owner_client, name, error):
+    Department.objects.create(account=account, name="Sales")
+    north = Department.objects.create(account=account, name="North")
+
+    response = owner_client.post(f"/account/departments/{north.pk}/rename/", {"name": name})
+
+    page = response.content.decode()
+    row = page[page.index(f'action="/account/departments/{north.pk}/rename/"') :]
+    row = row[: row.index("</form>")]
+    assert response.status_code == 200
+    assert 'class="form-control form-control-sm is-invalid"' in row and 'aria-invalid="true"' in row
+    assert f'aria-describedby="department-{north.pk}-name_error"' in row
+    assert f'<div class="invalid-feedback d-block" id="department-{north.pk}-name_error"><div>{error}' in row
+    assert page.count(error) == 1  # next to the field, not as a flash message too
+    north.refresh_from_db()
+    assert north.name == "North"

@@ -97,3 +97,13 @@ def test_english_a_large_selection_runs_in_the_background(live_server, browser_p
     page.get_by_role("link", name="Open the group").click()
     expect(page.get_by_role("heading", name=re.compile("Zilbermans"))).to_be_visible()
     assert _members(Group.objects.get(account=account, name="Zilbermans")) == wanted
+
+    # Later, the history of bulk actions lists it and opens its status screen again.
+    page.locator("#contacts-nav").get_by_role("link", name="Bulk actions").click()
+    row = page.locator("#bulk-table tbody tr").first
+    expect(row).to_contain_text("Zilbermans")
+    expect(row).to_contain_text("55 of 55 contacts")
+    expect(row).to_contain_text("Done")
+    page.screenshot(path=str(_shot(tmp_path, "bulk-history-en.png")), full_page=True)
+    row.get_by_role("link", name="Add to a group").click()
+    expect(page.locator("#bulk-result")).to_have_text("55 contacts added to “Zilbermans”.")

@@ -1,12 +1,16 @@
 """CON-4, CON-7: bulk actions on a selection of contacts, and adding a group's members by phone or email."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from automations.models import Event
 from contacts import bulk
 from contacts.models import BulkJob, Contact, Group, GroupMembership, Suppression
 from contacts.tasks import bulk_job
-from marketing.core.errors import NotFound
+from marketing.core.errors import NotFound, TransientError
+from marketing.core.jobs import JobBusy
 from marketing.core.models import AuditEntry
 
 from ..factories import AccountFactory
@@ -211,6 +215,49 @@ def test_a_job_taken_over_after_a_lost_worker_goes_on_from_its_last_chunk(accoun
     assert job.status == "done"
     assert job.result == {"deleted": 5}
     assert not Contact.objects.filter(account=account).exists()
+
+
+def test_a_job_a_live_worker_holds_is_left_to_it(account):
+    vip = Group.objects.create(account=account, name="VIP")
+    _cohens(account, 2)
+    job = _job(account, params={"group_id": vip.pk})
+    held_until = timezone.now() + dt.timedelta(minutes=4)
+    BulkJob.objects.filter(pk=job.pk).update(status="running", lease_until=held_until)
+
+    with pytest.raises(JobBusy) as busy:
+        bulk.bulk_job_run(job=job)
+
+    job.refresh_from_db()
+    assert busy.value.until == held_until
+    assert (job.status, job.done, job.lease_until) == ("running", 0, held_until)
+    assert _members(vip) == set()
+
+
+def test_a_passing_fault_gives_the_job_back_and_the_retry_goes_on_from_its_last_chunk(account, monkeypatch):
+    monkeypatch.setattr(bulk, "CHUNK_SIZE", 2)
+    vip = Group.objects.create(account=account, name="VIP")
+    cohens = _cohens(account, 5)
+    job = _job(account, params={"group_id": vip.pk})
+    apply, calls = bulk._apply, []
+
+    def second_chunk_fails(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise TransientError("database restarting")
+        return apply(*args)
+
+    monkeypatch.setattr(bulk, "_apply", second_chunk_fails)
+    with pytest.raises(TransientError):
+        bulk.bulk_job_run(job=job)
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.result, job.lease_until) == ("pending", 2, {"added": 2}, None)
+
+    bulk.bulk_job_run(job=job)  # the retried task
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.result) == ("done", 5, {"added": 5})
+    assert _members(vip) == {c.pk for c in cohens}
 
 
 def test_a_job_delivered_twice_runs_once(account):

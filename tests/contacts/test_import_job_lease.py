@@ -8,11 +8,12 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from contacts import imports
-from contacts.imports import ImportJobBusy, import_job_run
+from contacts.imports import import_job_run
 from contacts.models import Contact, ImportJob
 from contacts.tasks import import_job
 from contacts.upsert import contacts_upsert
 from marketing.core.errors import TransientError
+from marketing.core.jobs import JobBusy
 from marketing.core.texts import rendered
 
 ROWS = [("Dana", "0501111111"), ("Ron", "0502222222"), ("Maya", "0503333333"), ("", "not a phone")]
@@ -51,7 +52,7 @@ def test_a_job_a_live_worker_holds_is_left_to_it(account):
     held_until = timezone.now() + dt.timedelta(minutes=4)
     job = _job(account, status=ImportJob.Status.RUNNING, lease_until=held_until)
 
-    with pytest.raises(ImportJobBusy) as busy:
+    with pytest.raises(JobBusy) as busy:
         import_job_run(job=job)
 
     job.refresh_from_db()

@@ -89,14 +89,57 @@ def test_an_unreadable_file_is_refused_with_the_reason(account, owner_client):
     assert response.status_code == 200 and "cannot be read" in response.content.decode()
 
 
+def _row_of(page: str, index: int) -> str:
+    """The mapping table's row of one column, as HTML."""
+    start = page.index(f'data-column="{index}"')
+    return page[start : page.index("</tr>", start)]
+
+
 def test_every_column_must_be_mapped_or_ignored(account, owner_client):
     _upload(owner_client, HEBREW_CSV.encode())
     job = _job(account)
 
     response = _map_all(owner_client, job, ["first_name", "last_name", "phone", "email", ""])
 
-    assert response.status_code == 200 and "הערות" in response.content.decode()
-    assert "Choose a field for every column" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "הערות" in _row_of(page, 4)
+    assert "Choose a field for this column, or “ignore”." in _row_of(page, 4)
+    assert "1 field needs a fix: see the message next to it." in page
+    assert not ImportJob.objects.get(pk=job.pk).mapping
+
+
+def test_every_refused_column_is_told_next_to_it_all_at_once(account, owner_client):
+    _upload(owner_client, HEBREW_CSV.encode())
+    job = _job(account)
+
+    response = _map_all(owner_client, job, ["first_name", "first_name", "", "__ignore__", "__ignore__"])
+
+    page = response.content.decode()
+    for index in (0, 1):
+        row = _row_of(page, index)
+        assert 'class="form-select is-invalid"' in row and f'aria-describedby="id_column_{index}_error"' in row
+        assert f'<div class="invalid-feedback d-block" id="id_column_{index}_error"><div>' in row
+        assert "Another column is also mapped to First name." in row
+    assert "Choose a field for this column, or “ignore”." in _row_of(page, 2)
+    assert "is-invalid" not in _row_of(page, 3) + _row_of(page, 4)
+    top = page[page.index("<main") : page.index('<form method="post" novalidate>')]
+    assert "Map at least one column to the mobile phone or the email." in top
+    assert "3 fields need a fix: see the messages next to them." in top
+    assert not ImportJob.objects.get(pk=job.pk).mapping
+
+
+def test_the_mapping_errors_read_in_hebrew(account, owner_client, settings):
+    owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "he"
+    _upload(owner_client, b"phone,group,group 2,group 3,group 4\n0501234567,A,B,C,D\n")
+    job = _job(account)
+
+    page = _map_all(owner_client, job, ["phone", "group", "group", "group", "group"]).content.decode()
+
+    assert '<html lang="he" dir="rtl">' in page
+    for index in (1, 2, 3, 4):
+        assert "בקובץ יכולות להיות עד שלוש עמודות קבוצה." in _row_of(page, index), index
+    assert "is-invalid" not in _row_of(page, 0)
+    assert "A file can have up to three group columns." not in page
 
 
 def test_group_columns_skip_the_group_step(account, owner_client, django_capture_on_commit_callbacks):
@@ -232,3 +275,22 @@ def test_another_accounts_imports_are_out_of_reach(account, other_account, clien
             not_found=True,
         ),
     )
+
+
+def test_a_group_with_a_four_digit_id_is_offered_and_chosen_by_its_plain_id(
+    account, owner_client, django_capture_on_commit_callbacks
+):
+    group = Group.objects.create(account=account, pk=1234, name="Big")
+    _upload(owner_client, b"phone\n0501234567\n")
+    job = _job(account)
+    _map_all(owner_client, job, ["phone"])
+
+    page = owner_client.get(f"/contacts/import/{job.pk}/group/").content.decode()
+    detail = owner_client.get(f"/contacts/groups/{group.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(f"/contacts/import/{job.pk}/group/", {"group_choice": "existing", "group": "1234"})
+
+    assert '<option value="1234">Big (0)</option>' in page and "1,234" not in page
+    assert 'href="/contacts/?group=1234"' in detail and "1,234" not in detail
+    job.refresh_from_db()
+    assert job.group == group and group.memberships.count() == 1

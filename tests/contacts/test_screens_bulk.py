@@ -1,6 +1,8 @@
 """CON-4, CON-7 through the screens: choose contacts on the list, confirm with the count, see what happened;
 add a group's members from its own screen."""
 
+import datetime as dt
+
 import pytest
 
 from contacts import bulk
@@ -226,6 +228,80 @@ def test_counts_are_isolated_left_to_right_in_hebrew(client_for, account):
     assert '<bdi dir="ltr">1</bdi>' in _text(review)
 
 
+# --- the history of bulk actions -----------------------------------------------------------------------
+
+
+def _done_job(account, **fields) -> BulkJob:
+    values = {"action": "add", "status": "done", "total": 1200, "done": 1200, "created_by": account.owner, **fields}
+    return BulkJob.objects.create(account=account, **values)
+
+
+def test_the_history_lists_each_bulk_action_newest_first_and_opens_its_status(owner_client, account):
+    vip = Group.objects.create(account=account, name="VIP")
+    added = _done_job(account, group=vip, group_name="VIP")
+    BulkJob.objects.filter(pk=added.pk).update(created_at=dt.datetime(2024, 3, 5, 22, 30, tzinfo=dt.UTC))
+    failed = _done_job(account, action="delete", status="failed", done=300, created_by=None)
+
+    page = _text(owner_client.get("/contacts/bulk/history/"))
+
+    assert page.index(f'id="bulk-job-{failed.pk}"') < page.index(f'id="bulk-job-{added.pk}"')
+    added_row = page[page.index(f'id="bulk-job-{added.pk}"') :].split("</tr>")[0]
+    assert "06/03/2024 00:30" in added_row  # 22:30 UTC is past midnight in the account's Jerusalem
+    assert account.owner.username in added_row
+    assert f'<a href="/contacts/bulk/{added.pk}/">Add to a group</a>' in added_row
+    assert "<td>VIP</td>" in added_row
+    assert '1,200</bdi> of <bdi dir="ltr">1,200</bdi> contacts' in added_row and "Done" in added_row
+    failed_row = page[page.index(f'id="bulk-job-{failed.pk}"') :].split("</tr>")[0]
+    assert "Delete" in failed_row and "Failed" in failed_row
+    assert '300</bdi> of <bdi dir="ltr">1,200</bdi> contacts' in failed_row
+    assert 'aria-current="page" href="/contacts/bulk/history/"' in page  # its tab in the contacts menu
+
+
+def test_the_history_is_in_hebrew_with_its_numbers_left_to_right(client_for, account):
+    account.language = "he"
+    account.save()
+    job = _done_job(account, action="unsubscribe", status="running", done=250)
+
+    page = _text(client_for(account.owner).get("/contacts/bulk/history/"))
+
+    assert 'dir="rtl"' in page
+    assert "פעולות קבוצתיות</h1>" in page
+    assert f'<a href="/contacts/bulk/{job.pk}/">הסרה</a>' in page
+    assert '<bdi dir="ltr">250</bdi> מתוך <bdi dir="ltr">1,200</bdi> אנשי קשר' in page
+    assert "בתהליך" in page
+
+
+def test_the_history_pages_like_the_other_lists(owner_client, account):
+    BulkJob.objects.bulk_create([BulkJob(account=account, action="delete", total=1) for _ in range(51)])
+
+    first = _text(owner_client.get("/contacts/bulk/history/"))
+    second = _text(owner_client.get("/contacts/bulk/history/?page=2"))
+
+    assert first.count('id="bulk-job-') == 50 and second.count('id="bulk-job-') == 1
+    assert 'href="?page=2"' in first
+
+
+def test_an_empty_history_says_so(owner_client, account):
+    assert "No bulk actions yet." in _text(owner_client.get("/contacts/bulk/history/"))
+
+
+def test_the_history_shows_none_of_another_accounts_actions(owner_client, account, theirs):
+    mine = _done_job(account, group_name="Mine")
+
+    page = _text(owner_client.get("/contacts/bulk/history/"))
+
+    assert f'id="bulk-job-{mine.pk}"' in page
+    assert f'id="bulk-job-{theirs["job"].pk}"' not in page and "Their group" not in page
+    assert owner_client.get(f"/contacts/bulk/{theirs['job'].pk}/").status_code == 404
+
+
+def test_a_viewer_has_no_history_of_bulk_actions(account, make_member, client_for):
+    viewer = client_for(make_member(account, role=Role.SAVED_MESSAGES_ONLY).user)
+
+    assert "/contacts/bulk/history/" not in _text(viewer.get("/contacts/"))
+    assert viewer.get("/contacts/bulk/history/").status_code == 403
+
+
 # --- tenancy -------------------------------------------------------------------------------------------
 
 
@@ -234,7 +310,9 @@ def theirs(db):
     other = AccountFactory(name="Account B", slug="account-b")
     group = Group.objects.create(account=other, name="Their group")
     contact = _contact(other, [group], first_name="Their", phone="+972503333333")
-    job = BulkJob.objects.create(account=other, action="delete", status="done", total=1, done=1)
+    job = BulkJob.objects.create(
+        account=other, action="add", group=group, group_name=group.name, status="done", total=1, done=1
+    )
     return {"group": group, "contact": contact, "job": job}
 
 
@@ -350,7 +428,7 @@ def test_the_bulk_screens_show_and_change_nothing_of_another_account(account, th
             *GroupMembership.objects.filter(group=theirs["group"]),
         ],
         secrets=["Their group", "+972503333333"],
-        list_urls=["/contacts/", "/contacts/groups/?find=Their"],
+        list_urls=["/contacts/", "/contacts/groups/?find=Their", "/contacts/bulk/history/"],
         object_urls=[f"/contacts/bulk/{theirs['job'].pk}/", f"/contacts/groups/{theirs['group'].pk}/add/"],
         payload={"contact": mine.pk, "points": "+972501111111"},
         not_found=True,

@@ -1,6 +1,7 @@
 """CON-5, CON-6, CON-7: the contacts list (search, filters, paging), one contact's form, delete, and roles."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.template.loader import render_to_string
@@ -160,6 +161,24 @@ def test_contacts_pages_render_in_hebrew_right_to_left(client_for, db):
     page = response.content.decode()
     assert '<html lang="he" dir="rtl">' in page
     assert "bootstrap.rtl.min.css" in page and "דנה" in page
+
+
+def test_more_groups_than_shown_read_plus_n_left_to_right_in_hebrew(client_for, db):
+    hebrew = AccountFactory(language="he")
+    groups = [Group.objects.create(account=hebrew, name=f"קבוצה {i}") for i in range(5)]
+    _contact(hebrew, groups, first_name="דנה", phone="+972501234567")
+
+    page = client_for(hebrew.owner).get("/contacts/").content.decode()
+
+    assert '<span class="small text-secondary"><bdi dir="ltr">+2</bdi></span>' in page
+
+
+def test_the_search_box_is_a_search_field_with_its_type_once(owner_client, people):
+    page = owner_client.get("/contacts/").content.decode()
+
+    search = re.search(r'<input[^>]* name="q"[^>]*>', page).group(0)
+    assert search.count(" type=") == 1 and 'type="search"' in search
+    assert 'placeholder="Name, phone or email"' in search
 
 
 # --- add, edit, delete -----------------------------------------------------------------------------------

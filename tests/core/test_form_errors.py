@@ -94,6 +94,9 @@ def test_the_field_include_marks_a_refused_field_and_shows_each_error():
 
     assert 'class="form-control is-invalid"' in page and 'aria-invalid="true"' in page
     assert 'class="form-check-input is-invalid"' in page  # the checkbox
-    assert page.count('class="invalid-feedback d-block"') == 4
-    assert '<fieldset class="is-invalid">' in page and 'type="radio"' in page
+    assert page.count('class="invalid-feedback d-block"') == 3  # one under each refused field
+    assert "<div>First.</div><div>Second.</div>" in page
+    assert '<fieldset class="is-invalid" aria-describedby="id_kind_error">' in page and 'type="radio"' in page
+    for name in ("name", "agree", "kind"):  # what aria-describedby names is there
+        assert f'<div class="invalid-feedback d-block" id="id_{name}_error">' in page
     assert "3 fields need a fix: see the messages next to them." in page

@@ -11,7 +11,7 @@ from contacts.models import Group
 from integrations.models import Connection
 from marketing.accounts.forms import BootstrapMixin
 
-from ..models import SalesforceSettings
+from ..models import SalesforceSettings, lead_company_placeholder
 from ..names import validate_api_name
 from ..screens import OBJECTS, RemoteField
 from .connection import ltr_input
@@ -121,7 +121,7 @@ class SalesforceSettingsForm(BootstrapMixin, forms.Form):
     new_contact_object = forms.ChoiceField(
         label=_("New platform contacts become"), choices=SalesforceSettings.NewContactObject.choices
     )
-    lead_company_default = forms.CharField(label=_("Company for new Leads"), max_length=255)
+    lead_company_default = forms.CharField(label=_("Company for new Leads"), max_length=255, required=False)
     source_label = forms.CharField(label=_("Source label"), max_length=64)
     preferred_system = forms.ChoiceField(
         label=_("When a field changed on both sides, keep"), choices=SalesforceSettings.PreferredSystem.choices
@@ -157,6 +157,12 @@ class SalesforceSettingsForm(BootstrapMixin, forms.Form):
         self.fields["synced_groups"].queryset = groups
         self.fields["inbound_group"].queryset = groups
         self.fields["unique_key"].widget.attrs["class"] = "form-check-input"
+        placeholder = lead_company_placeholder(account)
+        self.fields["lead_company_default"].widget.attrs["placeholder"] = placeholder
+        self.fields["lead_company_default"].help_text = _(
+            "Written on a new Lead whose contact has no company mapped (Salesforce requires one). "
+            "Left empty: “%(company)s”."
+        ) % {"company": placeholder}
         self.fields["status_field"].choices = [("", _("None")), *((f.api_name, f.label) for f in custom_fields)]
         self._add_boolean_fields()
         platform = [*PLATFORM_FIELDS, *((CUSTOM_PREFIX + f.api_name, f.label) for f in custom_fields)]
@@ -273,10 +279,12 @@ class SalesforceSettingsForm(BootstrapMixin, forms.Form):
             choices.append((name, text))
         return choices
 
-    def mapping_rows(self) -> list[tuple[str, list[MappingRow]]]:
+    def mapping_rows(self) -> list[tuple[str, str, list[MappingRow]]]:
+        """(object, its name in the reader's language, its rows)."""
         return [
             (
                 sobject,
+                SalesforceSettings.NewContactObject(sobject).label,
                 [
                     MappingRow(sobject, local, label, self[f"map-{sobject}-{i}"], self[f"tr-{sobject}-{i}"])
                     for i, (local, label) in enumerate(rows)

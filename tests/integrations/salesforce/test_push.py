@@ -120,6 +120,22 @@ def test_new_members_of_a_synced_group_become_leads_with_the_required_defaults(a
     assert Contact.objects.filter(account=account).count() == 1  # the new lead is not pulled back as another
 
 
+@pytest.mark.parametrize(("language", "company"), [("he", "לא ידוע"), ("en", "Unknown")])
+def test_a_new_lead_without_a_company_gets_unknown_in_the_accounts_language(
+    account, connection, sf_emulator, language, company
+):
+    account.language = language
+    account.save(update_fields=["language"])
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    contacts_upsert(account=account, rows=[{"email": "noa@example.com"}], source="manual", groups=[group])
+
+    _sync(connection)
+
+    assert SalesforceSettings.objects.get(connection=connection).lead_company_default == ""
+    assert [lead["Company"] for lead in sf_emulator.org.records("Lead")] == [company]
+
+
 def test_bulk_api_carries_large_pushes_and_links_each_record_to_its_contact(account, connection, sf_emulator, settings):
     settings.SALESFORCE_PUSH_BULK_THRESHOLD = 5
     group = Group.objects.create(account=account, name="VIP")
@@ -137,6 +153,20 @@ def test_bulk_api_carries_large_pushes_and_links_each_record_to_its_contact(acco
         record = sf_emulator.org.get("Lead", ref.external_id)
         assert record["Email"] == ref.contact.email
         assert record["LastName"] == f"Last {ref.contact.first_name}"
+
+
+def test_hebrew_values_go_through_the_bulk_api_and_each_record_is_linked(account, connection, sf_emulator, settings):
+    settings.SALESFORCE_PUSH_BULK_THRESHOLD = 2
+    group = Group.objects.create(account=account, name="VIP")
+    SalesforceSettings.objects.get(connection=connection).synced_groups.add(group)
+    rows = [{"email": f"c{i}@example.com", "first_name": f"דנה {i}"} for i in range(3)]
+    contacts_upsert(account=account, rows=rows, source="manual", groups=[group])
+
+    run = _sync(connection)
+
+    assert run.details["bulk_jobs"] == 1 and run.records_failed == 0
+    assert sorted(lead["FirstName"] for lead in sf_emulator.org.records("Lead")) == ["דנה 0", "דנה 1", "דנה 2"]
+    assert ExternalRef.objects.filter(connection=connection, contact__isnull=False).count() == 3
 
 
 def test_an_unsubscribe_on_the_platform_reaches_salesforce_at_once_and_stays(

@@ -183,6 +183,24 @@ def test_legacy_password_sign_in_with_a_wrong_password_is_explained(owner_client
     assert sync_calls == []
 
 
+def test_a_refused_sign_in_reads_in_hebrew_for_a_hebrew_reader_after_an_english_user_tried(
+    owner_client, account, sf_emulator, make_member, client_for, settings, sync_calls
+):
+    data = _form(sf_emulator, auth_flow="password", username="integration@example.com", password="wrong")
+    owner_client.post(f"{PAGE}connect/", data)
+    hebrew = client_for(make_member(account, role=Role.ACCOUNT_MANAGER).user)
+    hebrew.cookies[settings.LANGUAGE_COOKIE_NAME] = "he"
+
+    english_page = owner_client.get(PAGE).content.decode()
+    hebrew_page = hebrew.get(PAGE).content.decode()
+
+    english = english_page[english_page.index('id="connection-error"') :]
+    hebrew_error = hebrew_page[hebrew_page.index('id="connection-error"') :]
+    assert "Salesforce refused the username, password or security token" in english[: english.index("</div>")]
+    hebrew_error = hebrew_error[: hebrew_error.index("</div>")]
+    assert "Salesforce refused" not in hebrew_error and "Salesforce דחה" in hebrew_error
+
+
 def test_a_missing_secret_is_shown_on_the_form(owner_client, account, sf_emulator):
     response = owner_client.post(f"{PAGE}connect/", _form(sf_emulator, client_secret=""))
 

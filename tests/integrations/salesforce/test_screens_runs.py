@@ -207,6 +207,23 @@ def test_a_running_runs_page_refreshes_its_figures_until_it_ends(owner_client, a
     assert "hx-get" not in owner_client.get(f"{PAGE}runs/{run.pk}/", **HTMX).content.decode()
 
 
+def test_the_refreshed_run_offers_to_cancel_it_only_while_it_is_running(
+    owner_client, client_for, make_member, account, connection
+):
+    run = _running(account, connection)
+    cancel = f'action="{PAGE}runs/{run.pk}/cancel/"'
+
+    going = owner_client.get(f"{PAGE}runs/{run.pk}/", **HTMX).content.decode()
+    member = client_for(make_member(account).user).get(f"{PAGE}runs/{run.pk}/", **HTMX).content.decode()
+    services.sync_run_finish(account=account, run=run)
+    ended = owner_client.get(f"{PAGE}runs/{run.pk}/", **HTMX).content.decode()
+
+    assert going.lstrip().startswith('<div id="run-body" hx-get=') and cancel in going and "Cancel run" in going
+    assert 'id="run-head"' in member and cancel not in member and "Cancel run" not in member  # may only watch
+    assert ended.lstrip().startswith('<div id="run-body">') and cancel not in ended and "Cancel run" not in ended
+    assert 'data-state="running"' not in ended  # the title's state follows too
+
+
 def test_the_linking_rule_and_the_watermark_read_in_hebrew(owner_client, account, connection):
     _hebrew(account)
     run = _running(account, connection)

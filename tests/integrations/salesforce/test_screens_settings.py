@@ -1,6 +1,8 @@
 """SF-2 … SF-6, SF-15 through the settings screen: the mapping is chosen from the org's fields (describe, from
 the emulator), checked against them, and saved through the settings service; without Salesforce it is typed."""
 
+import re
+
 import pytest
 from django import forms
 
@@ -190,3 +192,51 @@ def test_members_see_the_settings_but_cannot_change_them(client_for, make_member
     assert page.status_code == 200 and "Only account managers can change these settings." in page.content.decode()
     assert refused.status_code == 403
     assert SalesforceSettings.objects.get(connection=connection).field_map == before
+
+
+def test_refused_checkboxes_radios_and_mapped_fields_are_marked_next_to_themselves(owner_client, connection):
+    form = owner_client.get(URL).context["form"]
+    first_name = f"map-Lead-{_row(form, 'Lead', 'first_name')}"
+    data = {**_post_data(form), "unique_key": "nickname", first_name: "NoSuchField__c"}
+    data.pop("pull_leads")
+    data.pop("pull_contacts")
+
+    html = owner_client.post(URL, data).content.decode()
+
+    check = html[html.index('<div class="form-check">\n  <input type="checkbox" name="pull_leads"') :]
+    check = check[: check.index("</div>\n</div>")]
+    assert 'class="form-check-input is-invalid"' in check and 'aria-invalid="true"' in check
+    assert 'aria-describedby="id_pull_leads_error"' in check
+    assert '<div class="invalid-feedback d-block" id="id_pull_leads_error"><div>Choose Leads, Contacts' in check
+    described = 'aria-describedby="id_unique_key_helptext id_unique_key_error"'
+    radios = html[html.index(f'<fieldset class="is-invalid" {described}>') :]
+    radios = radios[: radios.index("</fieldset>")]
+    assert '<div class="invalid-feedback d-block" id="id_unique_key_error"><div>Select a valid choice.' in radios
+    cell = html[html.index(f'name="{first_name}"') :]
+    cell = cell[: cell.index("</td>")]
+    assert 'class="form-select form-select-sm is-invalid"' in cell
+    assert f'<div class="invalid-feedback d-block" id="id_{first_name}_error">' in cell
+    assert "has no field “NoSuchField__c”." in cell
+    assert "3 fields need a fix: see the messages next to them." in html
+
+
+def test_a_hebrew_reader_sees_no_english_company_for_new_leads(owner_client, account, connection):
+    account.language = "he"
+    account.save(update_fields=["language"])
+
+    html = owner_client.get(URL).content.decode()
+
+    field = re.search(r'<input type="text" name="lead_company_default"[^>]*>', html).group(0)
+    assert 'value="' not in field and 'placeholder="לא ידוע"' in field
+    assert "ריק: „לא ידוע”" in html and "Unknown" not in html
+
+
+def test_each_mapping_is_headed_by_the_objects_name_in_the_readers_language(owner_client, account, connection):
+    assert "Field mapping: Lead" in owner_client.get(URL).content.decode()
+
+    account.language = "he"
+    account.save(update_fields=["language"])
+    html = owner_client.get(URL).content.decode()
+
+    assert "התאמת שדות: ליד" in html and "התאמת שדות: איש קשר" in html
+    assert "Field mapping" not in html and "שדות: Lead" not in html
