@@ -1,8 +1,7 @@
-import zoneinfo
-
-import phonenumbers
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from marketing.core.places import country_choices, time_zone_canonical, time_zone_choices
 
 from .models import Department
 from .roles import Role, assignable_roles
@@ -24,19 +23,25 @@ class BootstrapMixin:
             widget.attrs.setdefault("class", css)
 
 
-def _time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
-
-
-def _region_choices():
-    return [(r, r) for r in sorted(phonenumbers.SUPPORTED_REGIONS)]
-
-
 class AccountSettingsForm(BootstrapMixin, forms.Form):
+    """Countries and time zones by name in the reader's language; the values stay ISO codes and IANA ids."""
+
     name = forms.CharField(label=_("Business name"), max_length=200)
-    default_region = forms.ChoiceField(label=_("Default phone region"), choices=_region_choices)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zone_choices)
+    default_region = forms.ChoiceField(label=_("Default phone region"))
+    time_zone = forms.ChoiceField(label=_("Time zone"))
     language = forms.ChoiceField(label=_("Language"), choices=[("he", _("Hebrew")), ("en", _("English"))])
+
+    def __init__(self, *args, initial=None, **kwargs):
+        initial = dict(initial or {})
+        if initial.get("time_zone"):
+            initial["time_zone"] = time_zone_canonical(initial["time_zone"])  # a legacy alias shows as its zone
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["default_region"].choices = country_choices()
+        zones = time_zone_choices()
+        current = initial.get("time_zone")
+        if current and current not in dict(zones):  # a zone no list offers (a fixed offset) stays as it is
+            zones.append((current, current))
+        self.fields["time_zone"].choices = zones
 
 
 class DepartmentForm(BootstrapMixin, forms.Form):
