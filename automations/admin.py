@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django.contrib import admin
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -41,11 +42,26 @@ class EventAdmin(TenantScopedAdmin):
 
 @admin.register(EventDelivery)
 class EventDeliveryAdmin(TenantScopedAdmin):
-    list_display = ("id", "account", "event", "consumer", "state", "attempts", "next_attempt_at", "updated_at")
+    list_display = (
+        "id",
+        "account",
+        "event",
+        "consumer",
+        "state",
+        "attempts",
+        "last_error_shown",
+        "next_attempt_at",
+        "updated_at",
+    )
     list_filter = ("state", "consumer")
     list_select_related = ("account", "event")
     readonly_fields = [f.name for f in EventDelivery._meta.fields]
     actions = ["retry"]
+
+    @admin.display(description=_("last error"))
+    def last_error_shown(self, delivery: EventDelivery) -> str:
+        lines = delivery.last_error.strip().splitlines()  # a traceback: its last line names the exception
+        return Truncator(lines[-1] if lines else "").chars(120)
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from marketing.core.admin import TenantScopedAdmin
@@ -78,23 +79,40 @@ class SyncRunAdmin(ReadOnlyAdmin):
         return rendered(run.stop_reason)  # kept as a message id and its values: read in the reader's language
 
 
+class ConnectionListFilter(admin.RelatedOnlyFieldListFilter):
+    """The connections that have rows in the list, each named with its account (every account's Salesforce
+    connection is otherwise just "salesforce")."""
+
+    def field_choices(self, field, request, model_admin):
+        listed = model_admin.get_queryset(request).values("connection_id")
+        connections = Connection.objects.filter(pk__in=listed).select_related("account")
+        return [(c.pk, f"{c.account} · {c}") for c in connections.order_by("account__name", "provider")]
+
+
 @admin.register(SyncError)
 class SyncErrorAdmin(ReadOnlyAdmin):
     list_display = (
         "updated_at",
         "account",
+        "connection",
         "direction",
         "object_type",
         "external_id",
         "code",
+        "message_shown",
         "state",
         "attempts",
         "next_attempt_at",
     )
-    list_filter = ("state", "direction", "object_type", "code")
+    list_select_related = ("account", "connection")
+    list_filter = ("state", ("connection", ConnectionListFilter), "direction", "object_type", "code")
     search_fields = ("external_id", "code", "message")
     raw_id_fields = ("contact",)
     actions = ["retry_now"]
+
+    @admin.display(description=_("message"))
+    def message_shown(self, error: SyncError) -> str:
+        return Truncator(rendered(error.message)).chars(120)  # a stored text: read in the reader's language
 
     @admin.action(description=_("Retry now"))
     def retry_now(self, request, queryset):

@@ -178,6 +178,7 @@ NODE_MODULES = BASE_DIR / "static" / "vendor" / "node_modules"
 STATICFILES_DIRS = [
     ("css", BASE_DIR / "static" / "css"),
     ("js", BASE_DIR / "static" / "js"),
+    ("img", BASE_DIR / "static" / "img"),
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),

@@ -18,8 +18,9 @@ celery_app.conf.task_eager_propagates = True
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Each test gets an empty cache of its own (the embedded default is a shared file cache),
-    and a fast password hasher."""
+    """Each test gets an empty cache of its own (the embedded default is a shared file cache), a folder of
+    its own for what the embedded run keeps under var/, and a fast password hasher."""
+    settings.VAR_DIR = tmp_path / "var"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SMS_BACKEND = "marketing.core.sms.MemorySmsBackend"
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -23,7 +23,7 @@ from django_celery_results.models import GroupResult, TaskResult
 from django_otp.plugins.otp_email.models import EmailDevice
 
 from automations.models import Event, EventDelivery
-from contacts.models import Contact
+from contacts.models import BulkJob, Contact, ImportJob
 from integrations.models import Connection, ExternalRef, SyncCursor, SyncError, SyncRun
 from integrations.salesforce.models import ApiUsage, SalesforceConnection, SalesforceSettings
 from marketing.accounts.models import Account, Membership, User
@@ -423,6 +423,12 @@ def rows_of_a(account, victim, make_department, make_member):
             message="Bad email of A",
         ),
         ApiUsage.objects.create(account=account, connection=connection, hour=timezone.now(), calls=4242),
+        ImportJob.objects.create(
+            account=account, filename="alpha-only.csv", status=ImportJob.Status.FAILED, error="Alpha-only failure"
+        ),
+        BulkJob.objects.create(
+            account=account, action=BulkJob.Action.DELETE, status=BulkJob.Status.FAILED, group_name="Alpha-only"
+        ),
         Group.objects.create(name="Support group of A"),
         EmailDevice.objects.create(user=victim, name="alpha-only-device", email="otp@alpha-only.example.test"),
         PeriodicTask.objects.create(name="alpha-only-periodic", task="contacts.tasks.a_only", interval=interval),

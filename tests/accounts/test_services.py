@@ -1,8 +1,7 @@
 import pytest
 
 from marketing.accounts import services
-from marketing.accounts.demo import demo_seed
-from marketing.accounts.models import Account, Department, Membership
+from marketing.accounts.models import Department, Membership
 from marketing.accounts.roles import Role
 from marketing.core.errors import ApplicationError
 from marketing.core.models import AuditEntry
@@ -113,14 +112,3 @@ def test_department_screen_creates_and_lists(account, owner_client):
     owner_client.post("/account/departments/", {"name": "מכירות"})
 
     assert "מכירות" in owner_client.get("/account/departments/").content.decode()
-
-
-def test_demo_seed_is_repeatable_and_prints_a_working_password(db):
-    account, first = demo_seed()
-    again, second = demo_seed()
-
-    assert account.pk == again.pk and first != second
-    assert Account.objects.filter(slug="demo").count() == 1
-    account.owner.refresh_from_db()
-    assert account.owner.check_password(second)
-    assert Membership.objects.filter(account=account).count() == 4

@@ -22,6 +22,13 @@ def test_hebrew_wizard_with_the_sample_file(live_server, browser_page, tmp_path,
     page.get_by_role("button", name="כניסה").click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.get_by_role("heading", name="ייבוא אנשי קשר")).to_be_visible()
+    # Only the place chosen shows: a file first, pasted rows or typed points when chosen.
+    expect(page.locator('[data-import-source="paste"]')).to_be_hidden()
+    expect(page.locator('[data-import-source="typed"]')).to_be_hidden()
+    page.locator('input[name="source"][value="paste"]').check()
+    expect(page.locator('[data-import-source="paste"]')).to_be_visible()
+    expect(page.locator('[data-import-source="file"]')).to_be_hidden()
+    page.locator('input[name="source"][value="file"]').check()
 
     with page.expect_download() as download:
         page.get_by_role("link", name="הורדת קובץ לדוגמה").click()
