@@ -1,17 +1,10 @@
-# Django's Hebrew formats already write the day first (d/m/Y, 24-hour clock); typed dates are read day first too,
-# where Django would otherwise fall back to its month-first defaults.
-FIRST_DAY_OF_WEEK = 0
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y"]
-DATETIME_INPUT_FORMATS = [
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%y %H:%M",
-    "%d.%m.%Y %H:%M",
-]
+# Django's Hebrew formats already write the day first (d/m/Y, 24-hour clock); typed dates are read day first too.
+from marketing.formats.day_first import (  # noqa: F401 (Django reads these names from this module)
+    DATE_INPUT_FORMATS,
+    DATETIME_INPUT_FORMATS,
+    DECIMAL_SEPARATOR,
+    NUMBER_GROUPING,
+    THOUSAND_SEPARATOR,
+)
 
-THOUSAND_SEPARATOR = ","
-DECIMAL_SEPARATOR = "."
-NUMBER_GROUPING = 3
+FIRST_DAY_OF_WEEK = 0
