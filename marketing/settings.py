@@ -57,9 +57,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "axes",
+    "pgtrigger",
     "marketing.core",
     "marketing.accounts",
     "marketing.tokens",
+    "marketing.messaging",
     "contacts",
     "automations",
     "integrations",
@@ -288,9 +290,17 @@ HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
 EVENTS_CONSUMER_MAX_ATTEMPTS = env.int("EVENTS_CONSUMER_MAX_ATTEMPTS", default=5)
 
 # --- Outbound channels (console in development) -------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# `EMAIL_URL`: `smtp://user:password@host:587`, `smtp+tls://…`, `consolemail://`, `filemail:///path`, `memorymail://`.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 - set by EMAIL_URL above
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
-SMS_BACKEND = env.str("SMS_BACKEND", default="marketing.core.sms.ConsoleSmsBackend")
+# `console`, `memory`, `twilio` or the dotted path of an SmsBackend class (marketing.messaging.backends).
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com")
+# The base of every link that leaves the platform (unsubscribe, clicks, landing pages, webhooks); Twilio signs it.
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000")
 
 # --- REST API -----------------------------------------------------------------
 # The largest request body read into memory (file uploads are not counted): a full batch of 1,000 contacts,

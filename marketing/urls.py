@@ -24,6 +24,7 @@ urlpatterns = [
     path("account/tokens/", include("marketing.tokens.urls")),
     path("contacts/", include("contacts.urls")),
     path("integrations/", include("integrations.urls")),
+    path("", include("marketing.messaging.urls")),
     path("", include("marketing.accounts.urls")),
 ]
 

@@ -8,7 +8,7 @@ from hypothesis import settings as hypothesis_settings
 from marketing.accounts.models import Account, Membership
 from marketing.accounts.roles import Role
 from marketing.celery import app as celery_app
-from marketing.core import sms
+from marketing.messaging.backends import sms
 
 from .factories import AccountFactory, DepartmentFactory, MembershipFactory
 
@@ -22,7 +22,7 @@ def _test_settings(settings, tmp_path):
     its own for what the embedded run keeps under var/, and a fast password hasher."""
     settings.VAR_DIR = tmp_path / "var"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.SMS_BACKEND = "marketing.core.sms.MemorySmsBackend"
+    settings.SMS_BACKEND = "memory"
     settings.MEDIA_ROOT = str(tmp_path / "media")
     sms.outbox.clear()
     settings.CACHES = {

@@ -1,1 +1,1 @@
-"""Messages, recipients and the send pipeline (SPEC MSG)."""
+"""MSG: messages, their recipients (immutable history), the send pipeline, delivery backends."""

@@ -79,7 +79,7 @@ class SmsDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChannelDevic
     def generate_challenge(self, extra_context=None) -> str:
         from django.utils.translation import gettext
 
-        from marketing.core.sms import SmsMessage, sms_backend
+        from marketing.messaging.backends import SmsMessage, sms_backend
 
         allowed, _data = self.generate_is_allowed()
         if not allowed:

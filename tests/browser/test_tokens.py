@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from marketing.accounts.demo import DEMO_USERNAME, demo_seed
-from marketing.core import sms
+from marketing.messaging.backends import sms
 from marketing.tokens.services import token_authenticate
 
 from .test_dashboard import _shot
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_owner_verifies_by_sms_and_copies_the_token_once(live_server, browser_page, tmp_path, settings):
-    settings.SMS_BACKEND = "marketing.core.sms.MemorySmsBackend"
+    settings.SMS_BACKEND = "memory"
     account, password = demo_seed()
     owner = account.owner
     owner.phone_verified_at = timezone.now()

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from marketing.accounts.roles import Role
-from marketing.core import sms
+from marketing.messaging.backends import sms
 from marketing.tokens.models import ApiToken
 from marketing.tokens.services import token_authenticate
 
