@@ -20,6 +20,8 @@ class Source(models.TextChoices):
     MERGE = "merge", _("Merge")  # a group merged into another
     UNSUBSCRIBE_LINK = "email_link", _("Unsubscribe link")
     SMS_REPLY = "sms_reply", _("SMS reply")
+    BOUNCE = "bounce", _("Bounce")  # the email provider reported a hard bounce
+    COMPLAINT = "complaint", _("Spam complaint")  # the recipient reported the email as spam
     # To come, with their features.
     LANDING_PAGE = "landing", _("Landing page")
     SMS = "sms", _("SMS")

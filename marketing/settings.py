@@ -185,6 +185,9 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/grapesjs", NODE_MODULES / "grapesjs" / "dist"),
+    ("vendor/grapesjs-preset-newsletter", NODE_MODULES / "grapesjs-preset-newsletter" / "dist"),
+    ("vendor/font-awesome", NODE_MODULES / "font-awesome"),  # the icons GrapesJS's panels use
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -301,6 +304,16 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com")
 # The base of every link that leaves the platform (unsubscribe, clicks, landing pages, webhooks); Twilio signs it.
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000")
+# One sending rate per channel shared by every worker (messages a second; 0: as fast as they go).
+SMS_RATE_PER_SECOND = env.float("SMS_RATE_PER_SECOND", default=0)
+EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=0)
+# How many delivery tasks share one message's recipients once it is prepared.
+MESSAGE_DELIVERY_WORKERS = env.int("MESSAGE_DELIVERY_WORKERS", default=2)
+# ESP tracking webhooks under /hooks/email/<esp>/tracking/ ask for this basic auth ("user:password");
+# without it they refuse every call.
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+# A finished message's recipient rows move into the archive this many days after it finished (SPEC MSG-6).
+MESSAGING_ARCHIVE_AFTER_DAYS = env.int("MESSAGING_ARCHIVE_AFTER_DAYS", default=90)
 
 # --- REST API -----------------------------------------------------------------
 # The largest request body read into memory (file uploads are not counted): a full batch of 1,000 contacts,
@@ -336,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"MessageStatusEnum": "marketing.messaging.models.Message.Status"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "marketing.core.openapi.forbid_null_characters_hook",

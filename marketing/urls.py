@@ -8,8 +8,9 @@ from contacts import legacy_api
 from contacts.api import api_urlpatterns as contacts_api
 from marketing.accounts.api import api_urlpatterns as accounts_api
 from marketing.core import views as core_views
+from marketing.messaging.api import api_urlpatterns as messaging_api
 
-api_v1 = [*accounts_api, *contacts_api]
+api_v1 = [*accounts_api, *contacts_api, *messaging_api]
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

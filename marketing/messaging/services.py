@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,11 +19,11 @@ from contacts.models import Channel, Group
 from marketing.accounts.models import Account, Membership
 from marketing.accounts.roles import Perm, has_perm
 from marketing.core.errors import ApplicationError, FieldErrors, NotFound
-from marketing.core.normalize import email_normalize
+from marketing.core.normalize import email_normalize, phone_normalize
 
 from .delivery import message_deliver
 from .models import Message
-from .personalize import placeholder_names, template_compile
+from .personalize import UnknownPlaceholder, placeholder_names, template_compile
 from .pipeline import message_prepare
 
 Status = Message.Status
@@ -91,8 +92,56 @@ def message_create(
 ) -> Message:
     """A draft message. Refuses an unknown placeholder (naming it), a sender the role may not use, and groups
     of another account."""
+    content = _clean_content(
+        account=account,
+        membership=membership,
+        channel=channel,
+        name=name,
+        body=body,
+        sender=sender,
+        subject=subject,
+        group_ids=group_ids,
+        exclude_group_ids=exclude_group_ids,
+    )
+    return Message.objects.create(
+        account=account,
+        channel=channel,
+        **content,
+        allow_duplicates=allow_duplicates,
+        created_by=membership.user if membership else None,
+    )
+
+
+def newlines_normalize(text: str) -> str:
+    """Browsers post textarea lines ending in CR LF; a message keeps LF only (SMS segments count each one)."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _compiled(field: str, text: str, names: dict[str, str]):
+    """The text's template; an unknown placeholder is refused on `field`, naming it."""
+    try:
+        return template_compile(text, names=names)
+    except UnknownPlaceholder as exc:
+        exc.details = {**exc.details, "field": field}
+        raise
+
+
+def _clean_content(
+    *,
+    account: Account,
+    membership: Membership | None,
+    channel: str,
+    name: str,
+    body: str,
+    sender: str,
+    subject: str,
+    group_ids: Iterable[int],
+    exclude_group_ids: Iterable[int],
+) -> dict:
+    """A message's content checked all at once (every refusal on its field), ready to store."""
     if channel not in Channel.values:
         raise ApplicationError(_("Choose SMS or email."), details={"field": "channel"})
+    body = newlines_normalize(body)
     errors = FieldErrors()
     name = errors.check("name", _required, name, _("Give the message a name."))
     errors.check("body", _required, body, _("Write the message."))
@@ -100,31 +149,152 @@ def message_create(
         errors.check("subject", _required, subject, _("Write the subject."))
     sender = errors.check("sender", _clean_sender, channel, sender, membership)
     names = placeholder_names(account)
-    errors.check("body", template_compile, body or "", names=names)
+    errors.check("body", _compiled, "body", body, names)
     if channel == Channel.EMAIL:
-        errors.check("subject", template_compile, subject or "", names=names)
+        errors.check("subject", _compiled, "subject", subject or "", names)
     include = errors.check("group_ids", _clean_groups, account, group_ids, "group_ids")
     exclude = errors.check("exclude_group_ids", _clean_groups, account, exclude_group_ids, "exclude_group_ids")
     errors.raise_any()
     if not include:
         raise ApplicationError(_("Choose at least one group to send to."), details={"field": "group_ids"})
-    return Message.objects.create(
-        account=account,
-        channel=channel,
-        name=name,
-        sender=sender,
-        subject=(subject or "").strip() if channel == Channel.EMAIL else "",
-        body=body,
-        group_ids=include,
-        exclude_group_ids=exclude,
-        allow_duplicates=allow_duplicates,
-        created_by=membership.user if membership else None,
-    )
+    return {
+        "name": name,
+        "sender": sender,
+        "subject": (subject or "").strip() if channel == Channel.EMAIL else "",
+        "body": body,
+        "group_ids": include,
+        "exclude_group_ids": exclude,
+    }
 
 
 @transaction.atomic
-def message_send(*, account: Account, message: Message, at: datetime | None = None) -> Message:
-    """Send now, or schedule for `at`. A message is sent once: sending a sent one is refused."""
+def message_update(
+    *,
+    account: Account,
+    membership: Membership | None,
+    message: Message,
+    name: str,
+    body: str,
+    sender: str = "",
+    subject: str = "",
+    group_ids: Iterable[int] = (),
+    exclude_group_ids: Iterable[int] = (),
+    allow_duplicates: bool = False,
+) -> Message:
+    """Change a draft or a scheduled message (its channel stays); the same checks as `message_create`."""
+    locked = Message.objects.select_for_update().filter(pk=message.pk, account=account).first()
+    if locked is None:
+        raise NotFound(_("Message not found."))
+    if locked.status not in Message.EDITABLE:
+        raise MessageStateError(_("This message has already been sent; it can no longer be changed."))
+    content = _clean_content(
+        account=account,
+        membership=membership,
+        channel=locked.channel,
+        name=name,
+        body=body,
+        sender=sender,
+        subject=subject,
+        group_ids=group_ids,
+        exclude_group_ids=exclude_group_ids,
+    )
+    for field, value in {**content, "allow_duplicates": allow_duplicates}.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=[*content, "allow_duplicates"])
+    return locked
+
+
+def message_test_send(
+    *, account: Account, membership: Membership | None, message: Message, to: str, contact_id: int | None = None
+) -> str:
+    """Send the message once to `to` (the user's own email, or a phone they typed), through the same composer
+    and backends as a real send, with the values of one contact of the account when given. No recipient row is
+    written: a test leaves the message's history and counts as they were. Without a contact, the audience's
+    first one fills the placeholders. A test SMS costs its segments in credits, as any SMS does. Returns the
+    address it went to."""
+    from .preview import audience_sample, contact_values
+
+    if message.account_id != account.id:
+        raise NotFound(_("Message not found."))
+    if message.status not in Message.EDITABLE:
+        raise MessageStateError(_("This message has already been sent."))
+    if contact_id is None:  # the first contact of the audience, as the preview picker shows first
+        first = audience_sample(
+            account=account,
+            channel=message.channel,
+            group_ids=message.group_ids,
+            exclude_group_ids=message.exclude_group_ids,
+            limit=1,
+        )
+        contact_id = first[0]["pk"] if first else None
+    values = contact_values(account=account, message=message, contact_id=contact_id)
+    if message.channel == Channel.SMS:
+        return _test_sms(account=account, message=message, to=to, values=values)
+    return _test_email(account=account, message=message, to=to, values=values)
+
+
+def _test_sms(*, account: Account, message: Message, to: str, values: list[str]) -> str:
+    from .backends.sms import SmsError, SmsMessage, SmsTransientError, sms_backend
+    from .pipeline import message_templates
+    from .segments import sms_segments
+
+    if not (to or "").strip():
+        raise ApplicationError(_("Enter a mobile phone number to send the test to."), details={"field": "test_to"})
+    try:
+        phone = phone_normalize(to, region=account.default_region)
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, details={"field": "test_to"}) from exc
+    body = message_templates(message)["body"]
+    text = body.render(dict(zip(body.keys, values, strict=False)))
+    segments = sms_segments(text).segments
+    with transaction.atomic():
+        taken = Account.objects.filter(pk=account.pk, sms_credits__gte=segments).update(
+            sms_credits=F("sms_credits") - segments
+        )
+        if not taken:
+            raise ApplicationError(_("Not enough SMS credits for the test message."), details={"field": "test_to"})
+    try:
+        with sms_backend() as backend:
+            backend.send(SmsMessage(to=phone, body=text, sender=message.sender))
+    except (SmsError, SmsTransientError) as exc:
+        Account.objects.filter(pk=account.pk).update(sms_credits=F("sms_credits") + segments)
+        raise ApplicationError(
+            _("The test message was not sent: %(reason)s") % {"reason": str(exc) or type(exc).__name__},
+            details={"field": "test_to"},
+        ) from exc
+    return phone
+
+
+def _test_email(*, account: Account, message: Message, to: str, values: list[str]) -> str:
+    import smtplib
+
+    from .email import EmailComposer
+    from .models import Recipient
+
+    if not (to or "").strip():
+        raise ApplicationError(_("Your user has no email address to send the test to."), details={"field": "test_to"})
+    try:
+        address = email_normalize(to)
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, details={"field": "test_to"}) from exc
+    # pk 0 names no recipient: the test's unsubscribe link opens the "link not valid" page and changes nothing.
+    email = EmailComposer(message).build(Recipient(pk=0, message=message, point=address, values=values))
+    email.subject = _("[Test] %(subject)s") % {"subject": email.subject}
+    try:
+        email.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ApplicationError(
+            _("The test email was not sent: %(reason)s") % {"reason": str(exc) or type(exc).__name__},
+            details={"field": "test_to"},
+        ) from exc
+    return address
+
+
+@transaction.atomic
+def message_send(*, account: Account, message: Message, at: datetime | None = None, enqueue: bool = True) -> Message:
+    """Send now, or schedule for `at`. A message is sent once: sending a sent one is refused.
+
+    `enqueue=False` queues no task: the caller runs `message_run` itself (`send_message --wait`)."""
     message = Message.objects.select_for_update().filter(pk=message.pk, account=account).first()
     if message is None:
         raise NotFound(_("Message not found."))
@@ -136,6 +306,8 @@ def message_send(*, account: Account, message: Message, at: datetime | None = No
         return message
     message.status, message.started_at = Status.SENDING, timezone.now()
     message.save(update_fields=["status", "started_at"])
+    if not enqueue:
+        return message
     from .tasks import message_run as task
 
     transaction.on_commit(lambda: task.delay(message.pk))

@@ -2,7 +2,7 @@ from celery import shared_task
 
 from marketing.core.tasks import RETRY_POLICY
 
-from . import services
+from . import archive, delivery, services
 from .models import Message
 
 
@@ -17,3 +17,18 @@ def message_run(self, message_id: int) -> None:
 @shared_task
 def messages_due() -> int:
     return len(services.messages_due())
+
+
+@shared_task
+def messages_archive() -> int:
+    """Daily: move the send history of messages finished long ago into the archive (SPEC MSG-6)."""
+    return len(archive.messages_archive())
+
+
+@shared_task(bind=True, **RETRY_POLICY)
+def message_deliver_run(self, message_id: int) -> None:
+    """One more worker on a prepared message's queue (fanned out by `message_deliver`)."""
+    message = Message.objects.filter(pk=message_id, prepared=True).select_related("account").first()
+    if message is None or message.status != Message.Status.SENDING:
+        return
+    delivery.message_deliver(message=message, fan_out=False)

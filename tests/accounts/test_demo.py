@@ -9,7 +9,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
+from contacts.models import Contact, Group
 from marketing.accounts.models import Account, Membership, User
+from marketing.messaging.models import Message, Recipient
+from marketing.messaging.personalize import placeholder_names, template_compile
 
 LOGIN_LINE = re.compile(r"^Demo account 'demo': username demo / password (\S+)$")
 
@@ -82,3 +85,63 @@ def test_the_kept_password_is_readable_by_its_owner_only(db):
 
     mode = (settings.VAR_DIR / "demo-password").stat().st_mode
     assert not mode & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+def test_the_demo_has_an_sms_and_an_email_draft_ready_for_its_groups_in_its_language(db):
+    _seed()
+    demo = Account.objects.get(slug="demo")
+
+    drafts = {m.channel: m for m in Message.objects.filter(account=demo, status=Message.Status.DRAFT)}
+    groups = dict(Group.objects.filter(account=demo).values_list("name", "pk"))
+
+    assert set(drafts) == {"sms", "email"}
+    assert set(groups) == {"לקוחות", "מועדון VIP"}
+    assert drafts["sms"].name == "מבצע אביב (SMS)" and "[#שם פרטי#]" in drafts["sms"].body
+    assert drafts["email"].subject.startswith("[#שם פרטי#]")
+    for message in drafts.values():
+        assert sorted(message.group_ids) == sorted(groups.values())
+        template_compile(message.body, names=placeholder_names(demo))  # would refuse an unknown placeholder
+
+
+def test_the_demo_has_a_sent_sms_whose_report_shows_its_history(db):
+    password = _seed()
+    demo = Account.objects.get(slug="demo")
+    sent = Message.objects.get(account=demo, status=Message.Status.SENT)
+    recipients = Recipient.objects.filter(message=sent)
+    client = Client()
+    client.post("/login/", {"username": "demo", "password": password})
+
+    report = client.get(f"/messages/{sent.pk}/")
+
+    assert report.status_code == 200
+    assert recipients.count() == 6  # the customers with a phone
+    statuses = {(r.status, r.skip_reason) for r in recipients}
+    assert ("skipped", "suppressed") in statuses and ("skipped", "duplicate") in statuses
+    assert ("delivered", "") in statuses and ("failed", "") in statuses
+    assert all(r.provider_id.startswith("memory-") for r in recipients.exclude(status="skipped"))
+    demo.refresh_from_db()
+    assert demo.sms_credits == 1000 - sent.credits_reserved < 1000
+    assert "ברוכים הבאים למועדון (SMS)" in report.content.decode()
+
+
+def test_running_it_again_adds_no_second_set_of_samples(db):
+    _seed()
+    counts = (Message.objects.count(), Contact.objects.count(), Recipient.objects.count(), Group.objects.count())
+
+    _seed()
+
+    assert (
+        Message.objects.count(),
+        Contact.objects.count(),
+        Recipient.objects.count(),
+        Group.objects.count(),
+    ) == counts
+
+
+def test_the_demo_never_reaches_a_real_sms_provider(db, settings):
+    settings.SMS_BACKEND = "console"
+    out = StringIO()
+
+    call_command("seed_demo", stdout=out)
+
+    assert LOGIN_LINE.match(out.getvalue().strip())  # the console backend would have printed each SMS

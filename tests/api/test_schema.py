@@ -30,6 +30,8 @@ BUSINESS_RULE_REFUSALS = {
     "/api/v1/groups/{id}/": "a name made only of spaces",
     "/api/v1/groups/merge/": "merging a group into itself",
     "/api/v1/imports/": "a file that is not a readable CSV or XLSX; a mapping naming an unknown column or field",
+    "/api/v1/messages/": "a group id that is not the account's; an unknown placeholder; an email without a "
+    "subject or sender; an SMS sender that is no sender id or phone; a name or body made only of spaces",
 }
 # Batches answer item by item (SPEC API-4): an item the schema forbids is rejected in the outcomes with its
 # reason, and the call succeeds for the others; a call whose every item was refused answers 400 (legacy).

@@ -15,5 +15,5 @@ class Command(BaseCommand):
         choice.add_argument("--password", help="Use this owner password.")
 
     def handle(self, *args, password=None, new_password=False, **options):
-        account, password = demo_seed(password=password, new_password=new_password)
+        account, password = demo_seed(password=password, new_password=new_password, campaigns=True)
         self.stdout.write(f"Demo account '{account.slug}': username {DEMO_USERNAME} / password {password}")

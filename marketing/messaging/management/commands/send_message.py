@@ -9,7 +9,7 @@ from marketing.messaging import selectors, services
 
 
 class Command(BaseCommand):
-    help = "Send a message now; with --wait, deliver it in this process."
+    help = "Send a message now: queued for the workers, or with --wait delivered in this process (no task queued)."
 
     def add_arguments(self, parser):
         parser.add_argument("--account", required=True, help="account slug")
@@ -25,7 +25,9 @@ class Command(BaseCommand):
         try:
             msg = selectors.message_get(account=account_obj, pk=message)
             with transaction.atomic():
-                msg = services.message_send(account=account_obj, message=msg)
+                # With --wait this process is the one run: queueing the task as well would start a second,
+                # concurrent run of the same message on any worker that is up.
+                msg = services.message_send(account=account_obj, message=msg, enqueue=not wait)
             if wait:
                 msg = services.message_run(message=msg)
         except ApplicationError as exc:
